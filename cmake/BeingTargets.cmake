@@ -73,11 +73,15 @@ function(being_add_test name)
   add_executable(${name} ${A_SOURCES})
   target_link_libraries(${name} PRIVATE ${A_LIBS} being_test_support GTest::gtest GTest::gtest_main)
   being_warnings(${name})
+  set(label_property)
+  if(A_LABELS)
+    set(label_property LABELS "${A_LABELS}")
+  endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
     TEST_PREFIX "${name}."
     PROPERTIES
-      LABELS "${A_LABELS}"
+      ${label_property}
       TIMEOUT ${A_TIMEOUT}
       ENVIRONMENT "BEING_SHARED_DIR=${BEING_SHARED_DIR};BEING_SOURCE_DIR=${PROJECT_SOURCE_DIR};BEING_BINARY_DIR=${PROJECT_BINARY_DIR}")
   set_property(GLOBAL APPEND PROPERTY BEING_TARGETS ${name})

@@ -1,0 +1,17 @@
+# cmake -DCOMMAND="prog;args" -DEXIT=<code> -DOUTPUT=<regex> [-DENV="K=V;..."] -P expect_command.cmake
+# Runs a command and checks its exit code and that stdout+stderr match a regular expression.
+foreach(assignment IN LISTS ENV)
+  string(FIND "${assignment}" "=" eq)
+  string(SUBSTRING "${assignment}" 0 ${eq} key)
+  math(EXPR value_start "${eq} + 1")
+  string(SUBSTRING "${assignment}" ${value_start} -1 value)
+  set(ENV{${key}} "${value}")
+endforeach()
+execute_process(COMMAND ${COMMAND} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+set(all "${out}${err}")
+if(NOT code STREQUAL "${EXIT}")
+  message(FATAL_ERROR "exit code ${code}, expected ${EXIT}; output:\n${all}")
+endif()
+if(DEFINED OUTPUT AND NOT all MATCHES "${OUTPUT}")
+  message(FATAL_ERROR "output does not match '${OUTPUT}':\n${all}")
+endif()
