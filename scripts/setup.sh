@@ -23,6 +23,8 @@ packages=(
   libcli11-dev libtinygltf-dev nlohmann-json3-dev libssl-dev libgtest-dev libgmock-dev
   # maths and images
   libglm-dev libstb-dev libeigen3-dev
+  # audio features (FFT)
+  libkissfft-dev
   # training and face analysis (toolchain only; the runtime never links it)
   libtorch-dev
   # Vulkan renderer, with Mesa's CPU driver (lavapipe) for machines without a GPU

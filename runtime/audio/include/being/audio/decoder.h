@@ -1,0 +1,51 @@
+// Audio file decoding to the one format the pipeline uses: mono float samples at a fixed rate.
+//
+// Any container and codec Debian's FFmpeg reads (wav, flac, mp3, aac in mp4, ...), any rate, any
+// channel layout, integer or float samples. Decoding streams: memory stays flat for hour-long files.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace being::audio {
+
+class AudioError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct AudioSourceInfo {
+  std::string codec;         // e.g. "mp3", "pcm_s24le"
+  int sample_rate = 0;       // of the file
+  int channels = 0;          // of the file
+  double duration_s = 0.0;   // from the container; 0 when it does not say
+};
+
+class AudioDecoder {
+ public:
+  // Opens `path` and picks its best audio stream. Throws AudioError with a message a user can act on
+  // (file missing, not a media file, no audio stream, no decoder).
+  explicit AudioDecoder(const std::string& path, int sample_rate = 16000);
+  ~AudioDecoder();
+  AudioDecoder(const AudioDecoder&) = delete;
+  AudioDecoder& operator=(const AudioDecoder&) = delete;
+
+  // Writes up to `max_samples` mono samples; returns how many, 0 once the stream has ended.
+  // Throws AudioError when the data turns out to be undecodable.
+  std::size_t read(float* out, std::size_t max_samples);
+
+  const AudioSourceInfo& source() const;
+  int sample_rate() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Decodes a whole file.
+std::vector<float> decode_audio_file(const std::string& path, int sample_rate = 16000);
+
+}  // namespace being::audio
