@@ -57,7 +57,7 @@ endfunction()
 
 # being_add_test(<name> SOURCES ... [LIBS ...] [REQUIRES DEP...] [LABELS ...] [TIMEOUT s])
 # A GoogleTest executable whose cases are registered with CTest one by one. Tests find the shared
-# data through BEING_SHARED_DIR and the source tree through BEING_SOURCE_DIR.
+# data, the source tree and the build tree through tests/support/being_test.h.
 function(being_add_test name)
   cmake_parse_arguments(A "" "TIMEOUT" "SOURCES;LIBS;REQUIRES;LABELS" ${ARGN})
   if(NOT BEING_BUILD_TESTS)
@@ -82,7 +82,6 @@ function(being_add_test name)
     TEST_PREFIX "${name}."
     PROPERTIES
       ${label_property}
-      TIMEOUT ${A_TIMEOUT}
-      ENVIRONMENT "BEING_SHARED_DIR=${BEING_SHARED_DIR};BEING_SOURCE_DIR=${PROJECT_SOURCE_DIR};BEING_BINARY_DIR=${PROJECT_BINARY_DIR}")
+      TIMEOUT ${A_TIMEOUT})
   set_property(GLOBAL APPEND PROPERTY BEING_TARGETS ${name})
 endfunction()

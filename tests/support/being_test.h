@@ -9,12 +9,16 @@
 
 namespace being::test {
 
+inline std::filesystem::path env_or(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : fallback;
+}
+
 // A file under the shared folder (../shared next to the checkout, or $BEING_SHARED_DIR).
 // Missing shared data fails the test, except where BEING_SKIP_SHARED=1 says this machine has none
 // (the GPU machine); then the caller should GTEST_SKIP.
 inline std::filesystem::path shared_path(const std::string& relative) {
-  const char* dir = std::getenv("BEING_SHARED_DIR");
-  return std::filesystem::path(dir ? dir : "../shared") / relative;
+  return env_or("BEING_SHARED_DIR", BEING_TEST_SHARED_DIR) / relative;
 }
 
 inline bool shared_missing_allowed() {
@@ -23,14 +27,12 @@ inline bool shared_missing_allowed() {
 }
 
 inline std::filesystem::path source_path(const std::string& relative) {
-  const char* dir = std::getenv("BEING_SOURCE_DIR");
-  return std::filesystem::path(dir ? dir : ".") / relative;
+  return env_or("BEING_SOURCE_DIR", BEING_TEST_SOURCE_DIR) / relative;
 }
 
 // A fresh, empty directory for one test's files, removed at the start of the next run.
 inline std::filesystem::path scratch_dir(const std::string& name) {
-  const char* bin = std::getenv("BEING_BINARY_DIR");
-  auto dir = std::filesystem::path(bin ? bin : ".") / "test-scratch" / name;
+  auto dir = env_or("BEING_BINARY_DIR", BEING_TEST_BINARY_DIR) / "test-scratch" / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
