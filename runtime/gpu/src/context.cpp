@@ -103,13 +103,38 @@ bool has_layer(const char* name) {
                      [&](const VkLayerProperties& p) { return std::string(p.layerName) == name; });
 }
 
+bool layer_has_extension(const char* layer, const char* extension) {
+  std::uint32_t count = 0;
+  vkEnumerateInstanceExtensionProperties(layer, &count, nullptr);
+  std::vector<VkExtensionProperties> extensions(count);
+  vkEnumerateInstanceExtensionProperties(layer, &count, extensions.data());
+  return std::any_of(extensions.begin(), extensions.end(),
+                     [&](const VkExtensionProperties& p) { return std::string(p.extensionName) == extension; });
+}
+
+}  // namespace
+
+namespace detail {
+
+struct ValidationLog {
+  std::mutex mutex;
+  std::vector<std::string> messages;
+};
+
+}  // namespace detail
+
+namespace {
+
 VKAPI_ATTR VkBool32 VKAPI_CALL on_validation_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
                                                      VkDebugUtilsMessageTypeFlagsEXT,
                                                      const VkDebugUtilsMessengerCallbackDataEXT* data,
                                                      void* user) {
   const char* level = severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT ? "error" : "warning";
-  static_cast<const Context*>(user)->report_validation_message(std::string("validation ") + level + ": " +
-                                                               (data->pMessage ? data->pMessage : ""));
+  const std::string message = std::string("validation ") + level + ": " + (data->pMessage ? data->pMessage : "");
+  std::fprintf(stderr, "%s\n", message.c_str());
+  auto* log = static_cast<detail::ValidationLog*>(user);
+  std::lock_guard<std::mutex> lock(log->mutex);
+  log->messages.push_back(message);
   return VK_FALSE;
 }
 
@@ -167,17 +192,6 @@ ContextOptions ContextOptions::from_environment() {
   return options;
 }
 
-struct Context::ValidationLog {
-  std::mutex mutex;
-  std::vector<std::string> messages;
-};
-
-void Context::report_validation_message(const std::string& message) const {
-  std::fprintf(stderr, "%s\n", message.c_str());
-  std::lock_guard<std::mutex> lock(validation_log_->mutex);
-  validation_log_->messages.push_back(message);
-}
-
 void Context::check_validation() const {
   std::vector<std::string> messages;
   {
@@ -190,7 +204,7 @@ void Context::check_validation() const {
   throw std::runtime_error(text);
 }
 
-Context::Context(const ContextOptions& options) : validation_log_(std::make_unique<ValidationLog>()) {
+Context::Context(const ContextOptions& options) : validation_log_(std::make_unique<detail::ValidationLog>()) {
   try {
     std::uint32_t loader_version = VK_API_VERSION_1_0;
     vkEnumerateInstanceVersion(&loader_version);
@@ -216,18 +230,27 @@ Context::Context(const ContextOptions& options) : validation_log_(std::make_uniq
     messenger_info.messageType =
         VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT;
     messenger_info.pfnUserCallback = on_validation_message;
-    messenger_info.pUserData = const_cast<Context*>(this);
+    messenger_info.pUserData = validation_log_.get();
+    const VkValidationFeatureEnableEXT synchronization = VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
+    VkValidationFeaturesEXT features{VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT};
+    features.enabledValidationFeatureCount = 1;
+    features.pEnabledValidationFeatures = &synchronization;
 
     const char* layers[] = {validation_layer};
-    const char* extensions[] = {VK_EXT_DEBUG_UTILS_EXTENSION_NAME};
+    std::vector<const char*> extensions = {VK_EXT_DEBUG_UTILS_EXTENSION_NAME};
     VkInstanceCreateInfo instance_info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
     instance_info.pApplicationInfo = &app;
     if (validation) {
       instance_info.enabledLayerCount = 1;
       instance_info.ppEnabledLayerNames = layers;
-      instance_info.enabledExtensionCount = 1;
-      instance_info.ppEnabledExtensionNames = extensions;
       instance_info.pNext = &messenger_info;  // also reports problems of vkCreate/DestroyInstance
+      if (layer_has_extension(validation_layer, VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME)) {
+        extensions.push_back(VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+        features.pNext = &messenger_info;
+        instance_info.pNext = &features;
+      }
+      instance_info.enabledExtensionCount = static_cast<std::uint32_t>(extensions.size());
+      instance_info.ppEnabledExtensionNames = extensions.data();
     }
     const VkResult created = vkCreateInstance(&instance_info, nullptr, &instance_);
     if (created == VK_ERROR_INCOMPATIBLE_DRIVER) {

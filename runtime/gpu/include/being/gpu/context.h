@@ -13,6 +13,10 @@
 
 namespace being::gpu {
 
+namespace detail {
+struct ValidationLog;
+}
+
 enum class DeviceType { discrete, integrated, virtual_gpu, cpu, other };
 
 const char* to_string(DeviceType type);
@@ -32,8 +36,9 @@ struct DeviceInfo {
 std::size_t choose_device(const std::vector<DeviceInfo>& devices, const std::string& selector);
 
 struct ContextOptions {
-  // Enable VK_LAYER_KHRONOS_validation when it is installed (a warning is printed when it is not).
-  // Its error and warning messages are collected and thrown by Context::check_validation().
+  // Enable VK_LAYER_KHRONOS_validation, with synchronization validation (missing barriers), when it
+  // is installed (a warning is printed when it is not). Its error and warning messages are collected
+  // and thrown by Context::check_validation().
   bool validation = false;
   // See choose_device(); empty means automatic.
   std::string device_selector;
@@ -42,8 +47,8 @@ struct ContextOptions {
   static ContextOptions from_environment();
 };
 
-// Owns every Vulkan object it creates; neither copyable nor movable (the validation callback keeps a
-// pointer to it). Not thread-safe: use one context per thread or lock around submit_and_wait().
+// Owns every Vulkan object it creates; not copyable. Not thread-safe: use one context per thread or
+// lock around submit_and_wait().
 class Context {
  public:
   explicit Context(const ContextOptions& options = ContextOptions::from_environment());
@@ -75,9 +80,6 @@ class Context {
   // Throws std::runtime_error with the validation messages collected since the last call, if any.
   void check_validation() const;
 
-  // Called by the debug messenger; public only for that C callback.
-  void report_validation_message(const std::string& message) const;
-
  private:
   VkInstance instance_ = VK_NULL_HANDLE;
   VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
@@ -91,8 +93,7 @@ class Context {
   DeviceInfo device_info_;
   VkPhysicalDeviceLimits limits_{};
   VkPhysicalDeviceMemoryProperties memory_properties_{};
-  struct ValidationLog;
-  std::unique_ptr<ValidationLog> validation_log_;
+  std::unique_ptr<detail::ValidationLog> validation_log_;  // stable address for the messenger
 
   void destroy();
 };
