@@ -32,22 +32,24 @@ void main() {
   const uint base = block * TILE;
   const uint tile_count = min(TILE, params.count - base);
 
+  // Register arrays are only indexed by unrolled loop counters: a data-dependent index (a digit)
+  // would move them to slow local memory on GPUs, so words are picked by compare-and-select.
   uint keys[ITEMS];
   uint values[ITEMS];
-  uint ranks[ITEMS];  // among this invocation's earlier elements of the same digit
+  uint digits[ITEMS];  // RADIX marks an element past the end
   uint packed[WORDS];
   for (uint w = 0u; w < WORDS; ++w) packed[w] = 0u;
   for (uint i = 0u; i < ITEMS; ++i) {
     const uint local_index = t * ITEMS + i;
     keys[i] = 0u;
     values[i] = 0u;
-    ranks[i] = 0u;
+    digits[i] = RADIX;
     if (local_index < tile_count) {
       keys[i] = keys_in[base + local_index];
       values[i] = values_in[base + local_index];
-      const uint d = digit_of(keys[i]);
-      ranks[i] = field(packed[d >> 1u], d);
-      packed[d >> 1u] += 1u << ((d & 1u) * 16u);
+      digits[i] = digit_of(keys[i]);
+      const uint increment = 1u << ((digits[i] & 1u) * 16u);
+      for (uint w = 0u; w < WORDS; ++w) packed[w] += (w == digits[i] >> 1u) ? increment : 0u;
     }
   }
 
@@ -77,10 +79,13 @@ void main() {
   barrier();
 
   for (uint i = 0u; i < ITEMS; ++i) {
-    if (t * ITEMS + i < tile_count) {
-      const uint d = digit_of(keys[i]);
-      const uint earlier = field(scanned[d >> 1u] - packed[d >> 1u], d);  // exclusive scan
-      const uint position = s_digit_start[d] + earlier + ranks[i];
+    if (digits[i] < RADIX) {
+      const uint d = digits[i];
+      uint earlier_word = 0u;  // elements of lower invocations, exclusive scan
+      for (uint w = 0u; w < WORDS; ++w) earlier_word = (w == d >> 1u) ? scanned[w] - packed[w] : earlier_word;
+      uint rank = field(earlier_word, d);
+      for (uint j = 0u; j < i; ++j) rank += digits[j] == d ? 1u : 0u;  // this invocation's earlier ones
+      const uint position = s_digit_start[d] + rank;
       s_data[position] = keys[i];
       s_data[TILE + position] = values[i];
     }

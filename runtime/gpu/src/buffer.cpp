@@ -36,7 +36,7 @@ Buffer::Buffer(const Context& context, VkDeviceSize size, VkBufferUsageFlags usa
     vk_check(allocated, "vkAllocateMemory");
     vk_check(vkBindBufferMemory(device_, buffer_, memory_, 0), "vkBindBufferMemory");
 
-    if ((context.memory_properties().memoryTypes[type].propertyFlags & host_flags) == host_flags) {
+    if (location == MemoryLocation::host) {
       vk_check(vkMapMemory(device_, memory_, 0, VK_WHOLE_SIZE, 0, &mapped_), "vkMapMemory");
     }
   } catch (...) {

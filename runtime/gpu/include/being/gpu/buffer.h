@@ -11,14 +11,14 @@ namespace being::gpu {
 class Context;
 
 enum class MemoryLocation {
-  // Device-local memory. Where that memory is also host-visible and coherent (integrated GPUs,
-  // lavapipe) the buffer is mapped and copies are plain memcpy.
+  // Device-local memory, never mapped, even where it is host-visible (integrated GPUs, lavapipe):
+  // copies always go through staging, so CI on lavapipe runs the same path as a discrete GPU.
   device,
   // Host-visible, coherent memory (cached where offered, for fast read-back): staging.
   host,
 };
 
-// A VkBuffer bound to its own VkDeviceMemory; move-only. Host-visible memory stays mapped.
+// A VkBuffer bound to its own VkDeviceMemory; move-only. Host buffers stay mapped.
 class Buffer {
  public:
   Buffer() = default;
@@ -33,7 +33,7 @@ class Buffer {
 
   VkBuffer handle() const { return buffer_; }
   VkDeviceSize size() const { return size_; }
-  // The persistent host mapping, or nullptr when the memory is not host-visible.
+  // The persistent host mapping of a host buffer; nullptr for a device buffer.
   void* mapped() const { return mapped_; }
 
  private:
