@@ -1,5 +1,6 @@
 #include "being/gpu/buffer.h"
 
+#include "being/gpu/compute.h"
 #include "being/gpu/context.h"
 #include "vk_check.h"
 
@@ -81,14 +82,6 @@ void check_range(const Buffer& buffer, VkDeviceSize bytes, VkDeviceSize offset, 
     throw std::out_of_range(std::string(what) + ": " + std::to_string(bytes) + " bytes at offset " +
                             std::to_string(offset) + " exceed the buffer's " + std::to_string(buffer.size()));
   }
-}
-
-void memory_barrier(VkCommandBuffer cmd, VkPipelineStageFlags src_stage, VkAccessFlags src_access,
-                    VkPipelineStageFlags dst_stage, VkAccessFlags dst_access) {
-  VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-  barrier.srcAccessMask = src_access;
-  barrier.dstAccessMask = dst_access;
-  vkCmdPipelineBarrier(cmd, src_stage, dst_stage, 0, 1, &barrier, 0, nullptr, 0, nullptr);
 }
 
 }  // namespace

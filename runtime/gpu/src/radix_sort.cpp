@@ -52,14 +52,6 @@ Buffer element_buffer(const Context& context, std::uint32_t elements) {
                 MemoryLocation::device);
 }
 
-void memory_barrier(VkCommandBuffer cmd, VkPipelineStageFlags src_stage, VkAccessFlags src_access,
-                    VkPipelineStageFlags dst_stage, VkAccessFlags dst_access) {
-  VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-  barrier.srcAccessMask = src_access;
-  barrier.dstAccessMask = dst_access;
-  vkCmdPipelineBarrier(cmd, src_stage, dst_stage, 0, 1, &barrier, 0, nullptr, 0, nullptr);
-}
-
 }  // namespace
 
 RadixSort::RadixSort(const Context& context, std::uint32_t capacity)

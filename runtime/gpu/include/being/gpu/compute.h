@@ -1,5 +1,5 @@
 // Compute pipelines built from embedded SPIR-V, with storage-buffer descriptor sets and push
-// constants, and the barrier between dependent dispatches.
+// constants, and the barriers between dependent commands.
 #pragma once
 
 #include <vulkan/vulkan.h>
@@ -75,6 +75,11 @@ class DescriptorPool {
 
   void release();
 };
+
+// A global memory barrier: `src_access` by `src_stage` in earlier commands happens before, and is
+// visible to, `dst_access` by `dst_stage` in later ones.
+void memory_barrier(VkCommandBuffer cmd, VkPipelineStageFlags src_stage, VkAccessFlags src_access,
+                    VkPipelineStageFlags dst_stage, VkAccessFlags dst_access);
 
 // Makes shader writes of earlier dispatches visible to the shader reads and writes of later ones.
 void compute_barrier(VkCommandBuffer cmd);
