@@ -1,6 +1,8 @@
 #include "being/gpu/buffer.h"
+#include "being/gpu/compute.h"
 #include "being/gpu/context.h"
 #include "being/gpu/timestamps.h"
+#include "being/shaders/scale_add_comp.h"
 #include "vulkan_test_context.h"
 
 #include <gtest/gtest.h>
@@ -121,6 +123,35 @@ TEST(Buffer, UploadAndDownloadRoundTripInBothLocations) {
     EXPECT_THROW(download(context, buffer, back.data(), data.size() * 4 + 4), std::out_of_range);
   }
   EXPECT_THROW(Buffer(context, 0, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, MemoryLocation::device), std::invalid_argument);
+}
+
+TEST(ComputePipeline, DispatchesWithBuffersAndPushConstants) {
+  Context context(test::vulkan_test_options());
+  ComputePipeline pipeline(context, shaders::scale_add_comp, 2, 12);
+  DescriptorPool pool(context, 1, 2);
+  const std::uint32_t count = 1000;  // not a multiple of the workgroup size (64)
+  std::vector<std::uint32_t> input(count);
+  std::iota(input.begin(), input.end(), 0u);
+  Buffer in(context, count * 4, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, MemoryLocation::device);
+  Buffer out(context, (count + 1) * 4, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, MemoryLocation::device);
+  upload(context, in, input.data(), count * 4);
+  const std::uint32_t untouched = 0x12345678u;
+  upload(context, out, &untouched, 4, count * 4);
+  const VkDescriptorSet set = pool.allocate(pipeline, {&in, &out});
+  struct {
+    std::uint32_t count, scale, offset;
+  } params{count, 3, 11};
+  context.submit_and_wait([&](VkCommandBuffer cmd) { pipeline.dispatch(cmd, set, params, (count + 63) / 64); });
+  std::vector<std::uint32_t> output(count + 1);
+  download(context, out, output.data(), output.size() * 4);
+  for (std::uint32_t i = 0; i < count; ++i) ASSERT_EQ(output[i], 3 * i + 11) << "at " << i;
+  EXPECT_EQ(output[count], untouched);
+
+  EXPECT_THROW(pool.allocate(pipeline, {&in}), std::invalid_argument);
+  context.submit_and_wait([&](VkCommandBuffer cmd) {
+    const std::uint32_t too_short[2] = {count, 3};
+    EXPECT_THROW(pipeline.dispatch(cmd, set, too_short, 1), std::invalid_argument);
+  });
 }
 
 TEST(Timestamps, AreMonotonicAcrossACopy) {
