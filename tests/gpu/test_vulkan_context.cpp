@@ -58,6 +58,7 @@ TEST(ChooseDevice, SelectorIsAnIndexOrANameSubstring) {
   const std::string bad_index = error_of(devices, "2");
   EXPECT_NE(bad_index.find("not a device index"), std::string::npos);
   EXPECT_NE(bad_index.find("llvmpipe"), std::string::npos) << "the error lists the devices";
+  EXPECT_NE(error_of(devices, "99999999999999999999").find("not a device index"), std::string::npos);
   EXPECT_NE(error_of(devices, "radeon").find("radeon"), std::string::npos);
 }
 

@@ -45,6 +45,15 @@ const char* to_string(DeviceType type) {
   return "other";
 }
 
+namespace detail {
+
+struct ValidationLog {
+  std::mutex mutex;
+  std::vector<std::string> messages;
+};
+
+}  // namespace detail
+
 namespace {
 
 constexpr std::uint32_t required_api = VK_API_VERSION_1_2;
@@ -112,19 +121,6 @@ bool layer_has_extension(const char* layer, const char* extension) {
                      [&](const VkExtensionProperties& p) { return std::string(p.extensionName) == extension; });
 }
 
-}  // namespace
-
-namespace detail {
-
-struct ValidationLog {
-  std::mutex mutex;
-  std::vector<std::string> messages;
-};
-
-}  // namespace detail
-
-namespace {
-
 VKAPI_ATTR VkBool32 VKAPI_CALL on_validation_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
                                                      VkDebugUtilsMessageTypeFlagsEXT,
                                                      const VkDebugUtilsMessengerCallbackDataEXT* data,
@@ -147,7 +143,7 @@ std::size_t choose_device(const std::vector<DeviceInfo>& devices, const std::str
         "`apt-get install mesa-vulkan-drivers` (lavapipe)");
   }
   if (is_index(selector)) {
-    const std::size_t index = std::stoul(selector);
+    const std::size_t index = selector.size() <= 9 ? std::stoul(selector) : devices.size();
     if (index >= devices.size()) {
       throw std::runtime_error("BEING_VULKAN_DEVICE=" + selector + " is not a device index; devices:" +
                                device_list(devices));
