@@ -14,7 +14,7 @@ int run_inspect(const std::string& path) {
     std::cout << being::asset::describe(avatar);
     return 0;
   } catch (const being::asset::AssetError& e) {
-    std::cerr << "being: " << path << " is not a valid avatar: " << e.what() << "\n";
+    std::cerr << "being: not a valid avatar: " << e.what() << "\n";
     return 1;
   }
 }
