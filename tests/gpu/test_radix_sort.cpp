@@ -165,6 +165,11 @@ TEST_F(RadixSortTest, RejectsCountsAboveCapacityAndInvalidKeyBits) {
   });
 }
 
+TEST(RadixSort, RejectsACapacityTheDeviceCannotAddress) {
+  Context context(test::vulkan_test_options());
+  EXPECT_THROW(RadixSort(context, 0xffffffffu), std::runtime_error);  // 16 GiB of keys
+}
+
 TEST(RadixSort, ZeroCapacityIsUsable) {
   Context context(test::vulkan_test_options());
   RadixSort sort(context, 0);

@@ -5,6 +5,7 @@
 #include "being/shaders/radix_sort_scan_comp.h"
 #include "being/shaders/radix_sort_scatter_comp.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -38,11 +39,12 @@ void check_device(const Context& context, std::uint32_t capacity) {
                              std::to_string(scatter_shared_bytes) + " bytes of shared memory, more than " + device +
                              " offers; choose another device with BEING_VULKAN_DEVICE");
   }
-  const std::uint64_t bytes = std::uint64_t{capacity} * 4;
-  if (bytes > limits.maxStorageBufferRange || block_count(capacity) > limits.maxComputeWorkGroupCount[0]) {
-    throw std::runtime_error("RadixSort capacity " + std::to_string(capacity) + " exceeds what " + device +
-                             " can address in one storage buffer (" + std::to_string(limits.maxStorageBufferRange / 4) +
-                             " keys); sort in smaller batches");
+  const std::uint64_t max_keys = std::min<std::uint64_t>(
+      limits.maxStorageBufferRange / 4, std::uint64_t{limits.maxComputeWorkGroupCount[0]} * RadixSort::tile_size);
+  if (capacity > max_keys) {
+    throw std::runtime_error("RadixSort capacity " + std::to_string(capacity) + " exceeds the " +
+                             std::to_string(max_keys) + " keys " + device +
+                             " can sort at once (storage buffer range, workgroup count); sort in batches");
   }
 }
 
