@@ -4,7 +4,6 @@
 #include "being/gpu/context.h"
 #include "vk_check.h"
 
-#include <utility>
 
 namespace being::gpu {
 
@@ -50,29 +49,6 @@ ComputePipeline::ComputePipeline(const Context& context, const std::uint32_t* sp
 
 ComputePipeline::~ComputePipeline() { release(); }
 
-ComputePipeline::ComputePipeline(ComputePipeline&& other) noexcept
-    : device_(std::exchange(other.device_, VK_NULL_HANDLE)),
-      module_(std::exchange(other.module_, VK_NULL_HANDLE)),
-      set_layout_(std::exchange(other.set_layout_, VK_NULL_HANDLE)),
-      layout_(std::exchange(other.layout_, VK_NULL_HANDLE)),
-      pipeline_(std::exchange(other.pipeline_, VK_NULL_HANDLE)),
-      buffer_count_(other.buffer_count_),
-      push_constant_bytes_(other.push_constant_bytes_) {}
-
-ComputePipeline& ComputePipeline::operator=(ComputePipeline&& other) noexcept {
-  if (this != &other) {
-    release();
-    device_ = std::exchange(other.device_, VK_NULL_HANDLE);
-    module_ = std::exchange(other.module_, VK_NULL_HANDLE);
-    set_layout_ = std::exchange(other.set_layout_, VK_NULL_HANDLE);
-    layout_ = std::exchange(other.layout_, VK_NULL_HANDLE);
-    pipeline_ = std::exchange(other.pipeline_, VK_NULL_HANDLE);
-    buffer_count_ = other.buffer_count_;
-    push_constant_bytes_ = other.push_constant_bytes_;
-  }
-  return *this;
-}
-
 void ComputePipeline::release() {
   if (pipeline_) vkDestroyPipeline(device_, pipeline_, nullptr);
   if (layout_) vkDestroyPipelineLayout(device_, layout_, nullptr);
@@ -107,23 +83,8 @@ DescriptorPool::DescriptorPool(const Context& context, std::uint32_t max_sets, s
   vk_check(vkCreateDescriptorPool(device_, &info, nullptr, &pool_), "vkCreateDescriptorPool");
 }
 
-DescriptorPool::~DescriptorPool() { release(); }
-
-DescriptorPool::DescriptorPool(DescriptorPool&& other) noexcept
-    : device_(std::exchange(other.device_, VK_NULL_HANDLE)), pool_(std::exchange(other.pool_, VK_NULL_HANDLE)) {}
-
-DescriptorPool& DescriptorPool::operator=(DescriptorPool&& other) noexcept {
-  if (this != &other) {
-    release();
-    device_ = std::exchange(other.device_, VK_NULL_HANDLE);
-    pool_ = std::exchange(other.pool_, VK_NULL_HANDLE);
-  }
-  return *this;
-}
-
-void DescriptorPool::release() {
-  if (pool_) vkDestroyDescriptorPool(device_, pool_, nullptr);  // frees its sets
-  pool_ = VK_NULL_HANDLE;
+DescriptorPool::~DescriptorPool() {
+  vkDestroyDescriptorPool(device_, pool_, nullptr);  // frees its sets
 }
 
 VkDescriptorSet DescriptorPool::allocate(const ComputePipeline& pipeline, const std::vector<const Buffer*>& buffers) {

@@ -3,8 +3,6 @@
 #include "being/gpu/context.h"
 #include "vk_check.h"
 
-#include <utility>
-
 namespace being::gpu {
 
 TimestampQueries::TimestampQueries(const Context& context, std::uint32_t count)
@@ -21,31 +19,7 @@ TimestampQueries::TimestampQueries(const Context& context, std::uint32_t count)
   vk_check(vkCreateQueryPool(device_, &info, nullptr, &pool_), "vkCreateQueryPool");
 }
 
-TimestampQueries::~TimestampQueries() { release(); }
-
-TimestampQueries::TimestampQueries(TimestampQueries&& other) noexcept
-    : device_(std::exchange(other.device_, VK_NULL_HANDLE)),
-      pool_(std::exchange(other.pool_, VK_NULL_HANDLE)),
-      count_(std::exchange(other.count_, 0)),
-      period_ns_(other.period_ns_),
-      valid_mask_(other.valid_mask_) {}
-
-TimestampQueries& TimestampQueries::operator=(TimestampQueries&& other) noexcept {
-  if (this != &other) {
-    release();
-    device_ = std::exchange(other.device_, VK_NULL_HANDLE);
-    pool_ = std::exchange(other.pool_, VK_NULL_HANDLE);
-    count_ = std::exchange(other.count_, 0);
-    period_ns_ = other.period_ns_;
-    valid_mask_ = other.valid_mask_;
-  }
-  return *this;
-}
-
-void TimestampQueries::release() {
-  if (pool_) vkDestroyQueryPool(device_, pool_, nullptr);
-  pool_ = VK_NULL_HANDLE;
-}
+TimestampQueries::~TimestampQueries() { vkDestroyQueryPool(device_, pool_, nullptr); }
 
 void TimestampQueries::reset(VkCommandBuffer cmd) const { vkCmdResetQueryPool(cmd, pool_, 0, count_); }
 

@@ -15,7 +15,7 @@ class Context;
 
 // A compute pipeline whose shader (entry point "main") reads and writes storage buffers at bindings
 // 0..buffer_count-1 of descriptor set 0 and has a push-constant block of push_constant_bytes
-// (0: none). Move-only.
+// (0: none). Neither copyable nor movable (hold it in a std::unique_ptr to pass it around).
 class ComputePipeline {
  public:
   ComputePipeline(const Context& context, const std::uint32_t* spirv, std::size_t spirv_words,
@@ -25,8 +25,6 @@ class ComputePipeline {
                   std::uint32_t push_constant_bytes)
       : ComputePipeline(context, spirv, N, buffer_count, push_constant_bytes) {}
   ~ComputePipeline();
-  ComputePipeline(ComputePipeline&& other) noexcept;
-  ComputePipeline& operator=(ComputePipeline&& other) noexcept;
   ComputePipeline(const ComputePipeline&) = delete;
   ComputePipeline& operator=(const ComputePipeline&) = delete;
 
@@ -56,13 +54,12 @@ class ComputePipeline {
   void release();
 };
 
-// A pool of storage-buffer descriptor sets; the sets live as long as the pool. Move-only.
+// A pool of storage-buffer descriptor sets; the sets live as long as the pool. Neither copyable nor
+// movable.
 class DescriptorPool {
  public:
   DescriptorPool(const Context& context, std::uint32_t max_sets, std::uint32_t max_buffers);
   ~DescriptorPool();
-  DescriptorPool(DescriptorPool&& other) noexcept;
-  DescriptorPool& operator=(DescriptorPool&& other) noexcept;
   DescriptorPool(const DescriptorPool&) = delete;
   DescriptorPool& operator=(const DescriptorPool&) = delete;
 
@@ -72,8 +69,6 @@ class DescriptorPool {
  private:
   VkDevice device_ = VK_NULL_HANDLE;
   VkDescriptorPool pool_ = VK_NULL_HANDLE;
-
-  void release();
 };
 
 // A global memory barrier: `src_access` by `src_stage` in earlier commands happens before, and is

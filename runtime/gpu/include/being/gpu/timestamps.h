@@ -10,13 +10,11 @@ namespace being::gpu {
 
 class Context;
 
-// A timestamp query pool; move-only. Throws at construction when the queue cannot write timestamps.
+// A timestamp query pool; neither copyable nor movable. Throws at construction when the queue cannot write timestamps.
 class TimestampQueries {
  public:
   TimestampQueries(const Context& context, std::uint32_t count);
   ~TimestampQueries();
-  TimestampQueries(TimestampQueries&& other) noexcept;
-  TimestampQueries& operator=(TimestampQueries&& other) noexcept;
   TimestampQueries(const TimestampQueries&) = delete;
   TimestampQueries& operator=(const TimestampQueries&) = delete;
 
@@ -34,8 +32,6 @@ class TimestampQueries {
   std::uint32_t count_ = 0;
   double period_ns_ = 1.0;
   std::uint64_t valid_mask_ = ~0ull;
-
-  void release();
 };
 
 }  // namespace being::gpu
