@@ -1,0 +1,3 @@
+// tinygltf's implementation, compiled into being_asset in fuzz builds only (see CMakeLists.txt).
+#define TINYGLTF_IMPLEMENTATION
+#include <tiny_gltf.h>
