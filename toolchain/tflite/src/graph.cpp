@@ -354,7 +354,23 @@ void Graph::Impl::execute(const Step& s, std::vector<std::optional<Value>>& valu
     if (!v) fail(s.op_index, "input tensor " + std::to_string(op.inputs[i]) + " has no value");
     return *v;
   };
-  const auto set = [&](std::size_t i, at::Tensor t, bool nchw) { values[op.outputs[i]] = Value{std::move(t), nchw}; };
+  // Every result must have the shape the model declares (up to the batch): catches both a malformed
+  // model and a semantic slip in an op before it spreads through the graph.
+  const auto set = [&](std::size_t i, at::Tensor t, bool nchw) {
+    const auto& declared = graph.tensors[op.outputs[i]].shape;
+    bool ok = t.dim() == static_cast<int64_t>(declared.size());
+    for (int64_t d = 1; ok && d < t.dim(); ++d) {
+      const int64_t actual = nchw ? t.size(d == 3 ? 1 : d + 1) : t.size(d);
+      ok = actual == declared[d];
+    }
+    if (!ok) {
+      const at::Tensor shown = nchw ? t.permute({0, 2, 3, 1}) : t;
+      std::vector<int32_t> got(shown.sizes().begin(), shown.sizes().end());
+      fail(s.op_index, "output " + std::to_string(i) + " has shape " + shape_text(got) + ", the model declares " +
+                           shape_text(declared));
+    }
+    values[op.outputs[i]] = Value{std::move(t), nchw};
+  };
   const auto binary = [&](auto fn) {
     const Value& a = in(0);
     const Value& b = in(1);

@@ -279,7 +279,8 @@ BuiltinOptions read_options(int32_t code, const std::optional<Table>& table, con
       o.align_corners = t.scalar<uint8_t>(2, 0) != 0;
       o.half_pixel_centers = t.scalar<uint8_t>(3, 0) != 0;
       break;
-    case builtin::Mean: o.keep_dims = t.scalar<uint8_t>(0, 0) != 0; break;
+    case builtin::Mean:
+    case builtin::Sum: o.keep_dims = t.scalar<uint8_t>(0, 0) != 0; break;
     case builtin::StridedSlice:
       o.begin_mask = t.scalar<int32_t>(0, 0);
       o.end_mask = t.scalar<int32_t>(1, 0);

@@ -97,7 +97,7 @@ struct BuiltinOptions {
   int32_t filter_h = 1;
   Activation activation = Activation::None;
   int32_t axis = 0;                 // CONCATENATION
-  bool keep_dims = false;           // MEAN and other reducers
+  bool keep_dims = false;           // MEAN, SUM
   bool align_corners = false;       // RESIZE_BILINEAR
   bool half_pixel_centers = false;  // RESIZE_BILINEAR
   int32_t begin_mask = 0, end_mask = 0, ellipsis_mask = 0, new_axis_mask = 0, shrink_axis_mask = 0;
