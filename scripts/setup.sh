@@ -28,7 +28,7 @@ packages=(
   # training and face analysis (toolchain only; the runtime never links it)
   libtorch-dev
   # Vulkan renderer, with Mesa's CPU driver (lavapipe) for machines without a GPU
-  libvulkan-dev glslc mesa-vulkan-drivers
+  libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers
   # video and audio decoding/encoding
   ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswresample-dev libswscale-dev
   # model fetching
