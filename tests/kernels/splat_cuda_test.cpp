@@ -2,10 +2,17 @@
 // 1e-4 per pixel, gradients within 1e-3 relative / 1e-5 absolute, on the CPU tests' scenes at
 // several image sizes (some not multiples of 16); and run twice, the same results. Skipped
 // without a CUDA device.
+//
+// The renderer has hard thresholds (3-sigma edge, alpha 1/255, alpha cap 0.99, transmittance
+// stop 1e-4). Where the float64 reference evaluates a pixel within float32 rounding of one of them,
+// float32 may decide the other way and the pixel legitimately differs by up to ~0.01. Such pixels
+// (a small fraction, counted and bounded below) are left out of the image comparison and get a
+// zero loss weight, so they add nothing to either side's gradients.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iostream>
 #include <cmath>
 #include <random>
 #include <string>
@@ -84,6 +91,59 @@ struct Fixture {
   }
 };
 
+// Per pixel: does the float64 evaluation come within float32 reach of a threshold? float32 places a projected mean to a few ulps of its coordinate,
+// which moves the power by that times |conic * d|; alpha then moves by the same relative amount,
+// and the transmittance by the sum over the Gaussians composited so far of alpha/(1-alpha) times it.
+struct Ambiguity {
+  std::vector<char> pixel;
+  std::size_t pixels = 0;
+};
+
+Ambiguity find_ambiguous(const Scene& s, const CpuForwardState<double>& st) {
+  const Camera& cam = s.camera;
+  Ambiguity a;
+  a.pixel.assign(std::size_t(cam.width) * cam.height, 0);
+  const int tiles_x = (cam.width + kTileSize - 1) / kTileSize;
+  constexpr double kUlp = 6e-8;
+  struct Eval {
+    double power, margin;
+  };
+  auto evaluate = [&](const detail::Projected<double>& p, int col, int row) {
+    const double dx = p.mean2d[0] - (col + 0.5), dy = p.mean2d[1] - (row + 0.5);
+    const double power = 0.5 * (p.conic[0] * dx * dx + p.conic[2] * dy * dy) + p.conic[1] * dx * dy;
+    const double qx = p.conic[0] * dx + p.conic[1] * dy, qy = p.conic[1] * dx + p.conic[2] * dy;
+    const double position_error = 8 * kUlp * std::max({std::abs(p.mean2d[0]), std::abs(p.mean2d[1]), 16.0});
+    return Eval{power, position_error * std::hypot(qx, qy) + 1e-5 * power + 1e-6};
+  };
+  for (int row = 0; row < cam.height; ++row) {
+    for (int col = 0; col < cam.width; ++col) {
+      const std::size_t pix = std::size_t(row) * cam.width + col;
+      const int tile = (row / kTileSize) * tiles_x + col / kTileSize;
+      double t = 1, t_margin = 1e-6;
+      bool ambiguous = false;
+      for (auto k = st.tile_offsets[tile]; k < st.tile_offsets[tile + 1] && !ambiguous; ++k) {
+        const auto& p = st.projected[st.tile_gaussians[k]];
+        const Eval e = evaluate(p, col, row);
+        if (e.power > kMaxPower + e.margin) continue;
+        const double raw = p.opacity * std::exp(-e.power);
+        ambiguous = std::abs(e.power - kMaxPower) <= e.margin || std::abs(raw - kMinAlpha) <= kMinAlpha * e.margin ||
+                    std::abs(raw - kMaxAlpha) <= kMaxAlpha * e.margin;
+        const double alpha = std::min(raw, kMaxAlpha);
+        if (alpha < kMinAlpha) continue;
+        t_margin += (raw < kMaxAlpha ? alpha / (1 - alpha) * e.margin : 0) + kUlp;
+        const double next = t * (1 - alpha);
+        ambiguous |= std::abs(next - kMinTransmittance) <= kMinTransmittance * t_margin;
+        if (next < kMinTransmittance) break;
+        t = next;
+      }
+      if (!ambiguous) continue;
+      a.pixel[pix] = 1;
+      ++a.pixels;
+    }
+  }
+  return a;
+}
+
 Outputs run_cpu(const Fixture& f) {
   const Scene& s = f.scene;
   const std::size_t pixels = std::size_t(s.camera.width) * s.camera.height;
@@ -119,18 +179,32 @@ Outputs run_cuda(const Fixture& f) {
           download(go, s.opacities.size()),  download(gc, s.colors.size()), download(gb, 3)};
 }
 
+// Compares element-wise; `skip(i)` leaves element i out.
+template <typename Skip>
 void expect_close(const std::vector<float>& actual, const std::vector<float>& expected, double rtol, double atol,
-                  const char* what) {
+                  const char* what, Skip skip) {
   ASSERT_EQ(actual.size(), expected.size());
   std::size_t bad = 0, worst_index = 0;
   double worst = 0;
   for (std::size_t i = 0; i < actual.size(); ++i) {
+    if (skip(i)) continue;
     const double excess = std::abs(double(actual[i]) - expected[i]) - (atol + rtol * std::abs(double(expected[i])));
     if (excess > 0) ++bad;
     if (excess > worst) worst = excess, worst_index = i;
   }
   EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << actual.size() << " values off; worst [" << worst_index
                      << "] " << actual[worst_index] << " vs " << expected[worst_index];
+}
+
+void expect_close(const std::vector<float>& actual, const std::vector<float>& expected, double rtol, double atol,
+                  const char* what) {
+  expect_close(actual, expected, rtol, atol, what, [](std::size_t) { return false; });
+}
+
+double max_abs(const std::vector<float>& v) {
+  double m = 0;
+  for (float x : v) m = std::max(m, double(std::abs(x)));
+  return m;
 }
 
 class SplatCuda : public testing::TestWithParam<Case> {
@@ -140,12 +214,32 @@ class SplatCuda : public testing::TestWithParam<Case> {
   }
 };
 
+// Finds the near-threshold pixels of f's scene and zeroes their loss weights.
+Ambiguity exclude_ambiguous(Fixture& f) {
+  const Scene& s = f.scene;
+  const std::size_t pixels = std::size_t(s.camera.width) * s.camera.height;
+  std::vector<double> color(3 * pixels), alpha(pixels), depth(pixels);
+  const auto state = forward_cpu<double>(s.camera, s.view(), Settings{}, s.background, {color.data(), alpha.data(), depth.data()});
+  Ambiguity a = find_ambiguous(s, state);
+  for (std::size_t p = 0; p < pixels; ++p) {
+    if (!a.pixel[p]) continue;
+    for (int c = 0; c < 3; ++c) f.w_color[3 * p + c] = 0;
+    f.w_alpha[p] = f.w_depth[p] = 0;
+  }
+  return a;
+}
+
 TEST_P(SplatCuda, MatchesCpuReference) {
-  const Fixture f(GetParam());
+  Fixture f(GetParam());
+  const Ambiguity amb = exclude_ambiguous(f);
+  const std::size_t pixels = amb.pixel.size();
+  std::cout << "near-threshold pixels left out: " << amb.pixels << " of " << pixels << "\n";
+  EXPECT_LE(amb.pixels, pixels / 200 + 2) << "too many near-threshold pixels for a meaningful comparison";
   const Outputs cpu = run_cpu(f), gpu = run_cuda(f);
-  expect_close(gpu.color, cpu.color, 0, 1e-4, "color");
-  expect_close(gpu.alpha, cpu.alpha, 0, 1e-4, "alpha");
-  expect_close(gpu.depth, cpu.depth, 0, 1e-4, "depth");
+  auto skip_pixel = [&](std::size_t per_pixel) { return [&, per_pixel](std::size_t i) { return amb.pixel[i / per_pixel] != 0; }; };
+  expect_close(gpu.color, cpu.color, 0, 1e-4, "color", skip_pixel(3));
+  expect_close(gpu.alpha, cpu.alpha, 0, 1e-4, "alpha", skip_pixel(1));
+  expect_close(gpu.depth, cpu.depth, 0, 1e-4, "depth", skip_pixel(1));
   expect_close(gpu.g_means, cpu.g_means, 1e-3, 1e-5, "means gradient");
   expect_close(gpu.g_quats, cpu.g_quats, 1e-3, 1e-5, "quats gradient");
   expect_close(gpu.g_scales, cpu.g_scales, 1e-3, 1e-5, "scales gradient");
@@ -162,11 +256,14 @@ TEST_P(SplatCuda, SameResultsWhenRunTwice) {
   EXPECT_EQ(a.color, b.color);
   EXPECT_EQ(a.alpha, b.alpha);
   EXPECT_EQ(a.depth, b.depth);
-  expect_close(a.g_means, b.g_means, 1e-5, 1e-7, "means gradient");
-  expect_close(a.g_quats, b.g_quats, 1e-5, 1e-7, "quats gradient");
-  expect_close(a.g_scales, b.g_scales, 1e-5, 1e-7, "scales gradient");
-  expect_close(a.g_opacities, b.g_opacities, 1e-5, 1e-7, "opacities gradient");
-  expect_close(a.g_colors, b.g_colors, 1e-5, 1e-7, "colors gradient");
+  // Sums with cancellation lose relative accuracy, so the absolute part scales with the largest
+  // gradient of each kind.
+  expect_close(a.g_means, b.g_means, 1e-5, 1e-6 * max_abs(a.g_means), "means gradient");
+  expect_close(a.g_quats, b.g_quats, 1e-5, 1e-6 * max_abs(a.g_quats), "quats gradient");
+  expect_close(a.g_scales, b.g_scales, 1e-5, 1e-6 * max_abs(a.g_scales), "scales gradient");
+  expect_close(a.g_opacities, b.g_opacities, 1e-5, 1e-6 * max_abs(a.g_opacities), "opacities gradient");
+  expect_close(a.g_colors, b.g_colors, 1e-5, 1e-6 * max_abs(a.g_colors), "colors gradient");
+  expect_close(a.g_background, b.g_background, 1e-5, 1e-6 * max_abs(a.g_background), "background gradient");
 }
 
 const Case kCases[] = {{ColorMode::kRgb, 64, 48, 60, 1},     {ColorMode::kSh0, 37, 29, 60, 2},

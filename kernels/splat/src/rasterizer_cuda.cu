@@ -190,6 +190,17 @@ __global__ void tile_ranges_kernel(std::int64_t m, const unsigned long long* key
   if (k == m - 1 || static_cast<unsigned>(keys[k + 1] >> 32) != tile) ranges[tile].y = static_cast<unsigned>(k + 1);
 }
 
+// Pixel of thread `rank` in its tile. Each warp covers an 8x4 patch (two patches across, four
+// down), so a small Gaussian touches fewer warps than with 16x2 rows and the warps it touches
+// share more of the per-warp gradient reduction.
+struct TilePixel {
+  int col, row;
+};
+__device__ TilePixel tile_pixel(int rank) {
+  const int warp = rank / 32, lane = rank % 32;
+  return {int(blockIdx.x) * kTileSize + (warp % 2) * 8 + lane % 8, int(blockIdx.y) * kTileSize + (warp / 2) * 4 + lane / 8};
+}
+
 struct SharedBatch {
   int id[kBlock];
   float2 mean2d[kBlock];
@@ -211,8 +222,8 @@ __global__ void __launch_bounds__(kBlock)
                           ImageBuffer img, ImagesView<float> out) {
   __shared__ SharedBatch s;
   const int tile = blockIdx.y * cam.tiles_x + blockIdx.x;
-  const int col = blockIdx.x * kTileSize + threadIdx.x, row = blockIdx.y * kTileSize + threadIdx.y;
-  const int rank = threadIdx.y * kTileSize + threadIdx.x;
+  const int rank = threadIdx.x;
+  const auto [col, row] = tile_pixel(rank);
   const bool inside = col < cam.width && row < cam.height;
   const float x = col + 0.5f, y = row + 0.5f;
   const uint2 range = img.tile_ranges[tile];
@@ -264,8 +275,8 @@ __global__ void __launch_bounds__(kBlock)
   __shared__ SharedBatch s;
   __shared__ unsigned block_end;
   const int tile = blockIdx.y * cam.tiles_x + blockIdx.x;
-  const int col = blockIdx.x * kTileSize + threadIdx.x, row = blockIdx.y * kTileSize + threadIdx.y;
-  const int rank = threadIdx.y * kTileSize + threadIdx.x;
+  const int rank = threadIdx.x;
+  const auto [col, row] = tile_pixel(rank);
   const bool inside = col < cam.width && row < cam.height;
   const float x = col + 0.5f, y = row + 0.5f;
   const uint2 range = img.tile_ranges[tile];
@@ -328,12 +339,24 @@ __global__ void __launch_bounds__(kBlock)
           detail::pixel_alpha_backward(conic, co.w, g, dx, dy, alpha, g_alpha, g_mean, g_conic, g_op);
         }
       }
-      if (!__any_sync(kFullMask, contributes)) continue;
+      const unsigned lanes = __ballot_sync(kFullMask, contributes);
+      if (lanes == 0) continue;
+      const int id = s.id[j];
+      if (__popc(lanes) == 1) {  // one pixel of the warp: nothing to sum
+        if (contributes) {
+          atomicAdd(&screen.mean2d[2 * id], g_mean[0]);
+          atomicAdd(&screen.mean2d[2 * id + 1], g_mean[1]);
+          for (int e = 0; e < 3; ++e) atomicAdd(&screen.conic[3 * id + e], g_conic[e]);
+          atomicAdd(&g_opacity[id], g_op);
+          for (int e = 0; e < 3; ++e) atomicAdd(&screen.rgb[3 * id + e], g_rgb[e]);
+          atomicAdd(&screen.depth[id], g_depth);
+        }
+        continue;
+      }
       float v[10] = {g_mean[0], g_mean[1], g_conic[0], g_conic[1], g_conic[2], g_op, g_rgb[0], g_rgb[1], g_rgb[2],
                      g_depth};
       for (int e = 0; e < 10; ++e) v[e] = warp_sum(v[e]);
       if ((rank & 31) == 0) {
-        const int id = s.id[j];
         atomicAdd(&screen.mean2d[2 * id], v[0]);
         atomicAdd(&screen.mean2d[2 * id + 1], v[1]);
         for (int e = 0; e < 3; ++e) atomicAdd(&screen.conic[3 * id + e], v[2 + e]);
@@ -440,7 +463,7 @@ ForwardState forward(const Camera& camera, const GaussiansView<float>& gaussians
                                                                                  img.tile_ranges);
     check(cudaGetLastError(), "tile range kernel");
   }
-  render_forward_kernel<<<dim3(cam.tiles_x, cam.tiles_y), dim3(kTileSize, kTileSize), 0, s>>>(cam, background, geo,
+  render_forward_kernel<<<dim3(cam.tiles_x, cam.tiles_y), kBlock, 0, s>>>(cam, background, geo,
                                                                                             bin, img, out);
   check(cudaGetLastError(), "forward render kernel");
   return state;
@@ -473,7 +496,7 @@ void backward(const Camera& camera, const GaussiansView<float>& gaussians, const
   check(cudaMemsetAsync(screen_memory, 0, bytes, s), "clearing gradients");
   if (n > 0) check(cudaMemsetAsync(grads.opacities, 0, sizeof(float) * n, s), "clearing gradients");
   check(cudaMemsetAsync(grads.background, 0, sizeof(float) * 3, s), "clearing gradients");
-  render_backward_kernel<<<dim3(cam.tiles_x, cam.tiles_y), dim3(kTileSize, kTileSize), 0, s>>>(
+  render_backward_kernel<<<dim3(cam.tiles_x, cam.tiles_y), kBlock, 0, s>>>(
       cam, background, geo, bin, img, image_grads, screen, grads.opacities, grads.background);
   check(cudaGetLastError(), "backward render kernel");
   if (n > 0) {

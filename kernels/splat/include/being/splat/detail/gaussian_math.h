@@ -20,6 +20,16 @@ BEING_SPLAT_HD T clamp_value(T v, T lo, T hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
+// exp(x) for x in [-4.5, 0]: the hardware approximation on the GPU (relative error ~1e-7 there,
+// far below the 1e-4 parity tolerance), the library function on the CPU.
+template <typename T>
+BEING_SPLAT_HD T gaussian_exp(T x) {
+#if defined(__CUDA_ARCH__)
+  if constexpr (sizeof(T) == sizeof(float)) return __expf(x);
+#endif
+  return std::exp(x);
+}
+
 // Camera with precomputed values, in the working precision.
 template <typename T>
 struct CameraParams {
@@ -194,7 +204,7 @@ BEING_SPLAT_HD T pixel_alpha(const T mean2d[2], const T conic[3], T opacity, T x
   dy = mean2d[1] - y;
   const T power = T(0.5) * (conic[0] * dx * dx + conic[2] * dy * dy) + conic[1] * dx * dy;
   if (!(power <= T(kMaxPower))) return T(0);
-  g = std::exp(-power);
+  g = gaussian_exp(-power);
   const T alpha = opacity * g;
   if (alpha < T(kMinAlpha)) return T(0);
   return alpha < T(kMaxAlpha) ? alpha : T(kMaxAlpha);
