@@ -152,6 +152,35 @@ INSTANTIATE_TEST_SUITE_P(
              })}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
+// What a generic glTF viewer with KHR_gaussian_splatting looks at: the scene shows one point
+// primitive with the extension's attribute names.
+TEST(AssetWrite, GaussiansFollowKhrGaussianSplatting) {
+  const test::GlbParts parts =
+      test::split_glb(write_avatar_to_memory(test::make_synthetic_avatar(4)));
+  const nlohmann::json& doc = parts.doc;
+  EXPECT_EQ(doc["asset"]["version"], "2.0");
+  EXPECT_EQ(doc["extensionsUsed"], nlohmann::json({"KHR_gaussian_splatting", "BEING_avatar"}));
+  EXPECT_EQ(doc["scenes"][0]["nodes"], nlohmann::json({0}));
+  const nlohmann::json& primitive = doc["meshes"][doc["nodes"][0]["mesh"].get<size_t>()]
+                                       ["primitives"][0];
+  EXPECT_EQ(primitive["mode"], 0);
+  EXPECT_EQ(primitive["extensions"]["KHR_gaussian_splatting"]["kernel"], "ellipse");
+  EXPECT_EQ(primitive["extensions"]["KHR_gaussian_splatting"]["colorSpace"], "srgb_rec709_display");
+  for (const char* name :
+       {"POSITION", "KHR_gaussian_splatting:ROTATION", "KHR_gaussian_splatting:SCALE",
+        "KHR_gaussian_splatting:OPACITY", "KHR_gaussian_splatting:SH_DEGREE_0_COEF_0",
+        "KHR_gaussian_splatting:SH_DEGREE_1_COEF_0", "KHR_gaussian_splatting:SH_DEGREE_1_COEF_1",
+        "KHR_gaussian_splatting:SH_DEGREE_1_COEF_2"}) {
+    ASSERT_TRUE(primitive["attributes"].contains(name)) << name;
+    const nlohmann::json& accessor = doc["accessors"][primitive["attributes"][name].get<size_t>()];
+    EXPECT_EQ(accessor["componentType"], 5126) << name;
+    EXPECT_EQ(accessor["count"], 40) << name;
+  }
+  const nlohmann::json& position = doc["accessors"][primitive["attributes"]["POSITION"].get<size_t>()];
+  EXPECT_EQ(position["min"].size(), 3u);
+  EXPECT_EQ(position["max"].size(), 3u);
+}
+
 TEST(AssetWrite, InvalidAvatarLeavesNoFileAndKeepsTheOldOne) {
   const auto dir = being::test::scratch_dir("asset_write_invalid");
   const auto path = dir / "me.avatar";
