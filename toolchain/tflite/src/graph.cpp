@@ -61,6 +61,7 @@ struct Step {
   std::size_t op_index = 0;
   Kind kind = Kind::Add;
   at::Tensor weight, bias;  // converted to torch layout, on the device
+  at::Tensor pointwise;     // [O,I] for 1x1 stride-1 ungrouped convolutions, else undefined
   ops::ConvParams conv;
   ops::PoolParams pool;
   Activation act = Activation::None;
@@ -186,6 +187,9 @@ void Graph::Impl::build(const Model& model) {
         } else {
           if (w.size(3) == 0 || in_channels % w.size(3) != 0) fail(k, "input channels do not match the weights");
           s.conv.groups = in_channels / w.size(3);
+          if (w.size(1) == 1 && w.size(2) == 1 && s.conv.groups == 1 && o.stride_h == 1 && o.stride_w == 1) {
+            s.pointwise = s.weight.reshape({w.size(0), w.size(3)});
+          }
         }
         break;
       }
@@ -388,6 +392,14 @@ void Graph::Impl::execute(const Step& s, std::vector<std::optional<Value>>& valu
 
   switch (s.kind) {
     case Kind::Conv:
+      // A pointwise convolution on a value still in the model's layout is a matrix product over the
+      // channels: no permutes (the blendshape model runs all its convolutions this way).
+      if (s.pointwise.defined() && !in(0).nchw) {
+        set(0, ops::activation(at::linear(in(0).t, s.pointwise, s.bias), s.conv.activation), false);
+      } else {
+        set(0, ops::conv2d(spatial(in(0)), s.weight, s.bias, s.conv), true);
+      }
+      break;
     case Kind::DepthwiseConv: set(0, ops::conv2d(spatial(in(0)), s.weight, s.bias, s.conv), true); break;
     case Kind::TransposeConvBias:
       set(0, ops::transpose_conv_bias(spatial(in(0)), s.weight, s.bias, s.pool.padding, s.pool.stride_h,
