@@ -1,7 +1,7 @@
 // CUDA rasterizer against the CPU reference (float64 on the same float32 inputs): images within
-// 1e-4 per pixel, gradients within 1e-3 relative / 1e-5 absolute, on the CPU tests' scenes at
-// several image sizes (some not multiples of 16); and run twice, the same results. Skipped
-// without a CUDA device.
+// 1e-4 per pixel, gradients within 1e-3 relative / 1e-5 absolute (see expect_gradient_close for
+// float32's own share), on the CPU tests' scenes at several image sizes (some not multiples of
+// 16); and run twice, the same results. Skipped without a CUDA device.
 //
 // The renderer has hard thresholds (3-sigma edge, alpha 1/255, alpha cap 0.99, transmittance
 // stop 1e-4). Where the float64 reference evaluates a pixel within float32 rounding of one of them,
@@ -144,17 +144,23 @@ Ambiguity find_ambiguous(const Scene& s, const CpuForwardState<double>& st) {
   return a;
 }
 
+// The CPU reference in precision T on the same inputs and loss weights.
+template <typename T>
 Outputs run_cpu(const Fixture& f) {
   const Scene& s = f.scene;
   const std::size_t pixels = std::size_t(s.camera.width) * s.camera.height;
-  std::vector<double> color(3 * pixels), alpha(pixels), depth(pixels);
-  const auto state = forward_cpu<double>(s.camera, s.view(), Settings{}, s.background, {color.data(), alpha.data(), depth.data()});
-  std::vector<double> gm(s.means.size()), gq(s.quats.size()), gs(s.scales.size()), go(s.opacities.size()),
-      gc(s.colors.size()), gb(3);
-  backward_cpu<double>(s.camera, s.view(), Settings{}, s.background, state, {f.w_color.data(), f.w_alpha.data(), f.w_depth.data()},
-                       {gm.data(), gq.data(), gs.data(), go.data(), gc.data(), gb.data()});
-  return {to_float(color), to_float(alpha), to_float(depth), to_float(gm), to_float(gq),
-          to_float(gs),    to_float(go),    to_float(gc),    to_float(gb)};
+  auto cast = [](const std::vector<double>& v) { return std::vector<T>(v.begin(), v.end()); };
+  const auto means = cast(s.means), quats = cast(s.quats), scales = cast(s.scales), opacities = cast(s.opacities),
+             colors = cast(s.colors), w_color = cast(f.w_color), w_alpha = cast(f.w_alpha), w_depth = cast(f.w_depth);
+  const T background[3] = {T(s.background[0]), T(s.background[1]), T(s.background[2])};
+  const GaussiansView<T> view{means.data(), quats.data(), scales.data(), opacities.data(), colors.data(), s.count(), s.mode};
+  std::vector<T> color(3 * pixels), alpha(pixels), depth(pixels);
+  const auto state = forward_cpu<T>(s.camera, view, Settings{}, background, {color.data(), alpha.data(), depth.data()});
+  std::vector<T> gm(means.size()), gq(quats.size()), gs(scales.size()), go(opacities.size()), gc(colors.size()), gb(3);
+  backward_cpu<T>(s.camera, view, Settings{}, background, state, {w_color.data(), w_alpha.data(), w_depth.data()},
+                  {gm.data(), gq.data(), gs.data(), go.data(), gc.data(), gb.data()});
+  auto out = [](const std::vector<T>& v) { return std::vector<float>(v.begin(), v.end()); };
+  return {out(color), out(alpha), out(depth), out(gm), out(gq), out(gs), out(go), out(gc), out(gb)};
 }
 
 Outputs run_cuda(const Fixture& f) {
@@ -201,6 +207,31 @@ void expect_close(const std::vector<float>& actual, const std::vector<float>& ex
   expect_close(actual, expected, rtol, atol, what, [](std::size_t) { return false; });
 }
 
+// A few gradient components are small sums of large terms of both signs; there float32 itself
+// (the inputs' rounding moves each projected mean by ~1e-4 px) is off from float64 by up to a few
+// percent, in the CPU reference as much as on the GPU. So a CUDA gradient passes when it is
+// within 1e-3 relative / 1e-5 absolute of the float64 reference, widened by three times the CPU
+// float32 reference's own error there, or within 1e-3 / 1e-5 of that float32 reference.
+void expect_gradient_close(const std::vector<float>& gpu, const std::vector<float>& cpu64,
+                           const std::vector<float>& cpu32, const char* what) {
+  ASSERT_EQ(gpu.size(), cpu64.size());
+  std::size_t bad = 0, widened = 0, worst_index = 0;
+  double worst = 0;
+  for (std::size_t i = 0; i < gpu.size(); ++i) {
+    const double g = gpu[i], d = cpu64[i], f = cpu32[i];
+    const double tol = 1e-5 + 1e-3 * std::abs(d);
+    if (std::abs(g - d) <= tol) continue;
+    ++widened;
+    if (std::abs(g - d) <= tol + 3 * std::abs(f - d) || std::abs(g - f) <= 1e-5 + 1e-3 * std::abs(f)) continue;
+    ++bad;
+    if (std::abs(g - d) - tol > worst) worst = std::abs(g - d) - tol, worst_index = i;
+  }
+  if (widened) std::cout << what << ": " << widened << " of " << gpu.size() << " within float32's own error only\n";
+  EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << gpu.size() << " values off; worst [" << worst_index << "] "
+                     << gpu[worst_index] << " vs " << cpu64[worst_index] << " (float32 reference "
+                     << cpu32[worst_index] << ")";
+}
+
 double max_abs(const std::vector<float>& v) {
   double m = 0;
   for (float x : v) m = std::max(m, double(std::abs(x)));
@@ -235,17 +266,17 @@ TEST_P(SplatCuda, MatchesCpuReference) {
   const std::size_t pixels = amb.pixel.size();
   std::cout << "near-threshold pixels left out: " << amb.pixels << " of " << pixels << "\n";
   EXPECT_LE(amb.pixels, pixels / 200 + 2) << "too many near-threshold pixels for a meaningful comparison";
-  const Outputs cpu = run_cpu(f), gpu = run_cuda(f);
+  const Outputs cpu = run_cpu<double>(f), cpu32 = run_cpu<float>(f), gpu = run_cuda(f);
   auto skip_pixel = [&](std::size_t per_pixel) { return [&, per_pixel](std::size_t i) { return amb.pixel[i / per_pixel] != 0; }; };
   expect_close(gpu.color, cpu.color, 0, 1e-4, "color", skip_pixel(3));
   expect_close(gpu.alpha, cpu.alpha, 0, 1e-4, "alpha", skip_pixel(1));
   expect_close(gpu.depth, cpu.depth, 0, 1e-4, "depth", skip_pixel(1));
-  expect_close(gpu.g_means, cpu.g_means, 1e-3, 1e-5, "means gradient");
-  expect_close(gpu.g_quats, cpu.g_quats, 1e-3, 1e-5, "quats gradient");
-  expect_close(gpu.g_scales, cpu.g_scales, 1e-3, 1e-5, "scales gradient");
-  expect_close(gpu.g_opacities, cpu.g_opacities, 1e-3, 1e-5, "opacities gradient");
-  expect_close(gpu.g_colors, cpu.g_colors, 1e-3, 1e-5, "colors gradient");
-  expect_close(gpu.g_background, cpu.g_background, 1e-3, 1e-5, "background gradient");
+  expect_gradient_close(gpu.g_means, cpu.g_means, cpu32.g_means, "means gradient");
+  expect_gradient_close(gpu.g_quats, cpu.g_quats, cpu32.g_quats, "quats gradient");
+  expect_gradient_close(gpu.g_scales, cpu.g_scales, cpu32.g_scales, "scales gradient");
+  expect_gradient_close(gpu.g_opacities, cpu.g_opacities, cpu32.g_opacities, "opacities gradient");
+  expect_gradient_close(gpu.g_colors, cpu.g_colors, cpu32.g_colors, "colors gradient");
+  expect_gradient_close(gpu.g_background, cpu.g_background, cpu32.g_background, "background gradient");
 }
 
 // Images must be bit-identical run to run; gradients are sums of float atomics whose order
