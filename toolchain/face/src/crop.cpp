@@ -1,0 +1,43 @@
+#include "being/face/crop.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace being::face {
+
+at::Tensor crop_rotated(const at::Tensor& images, const std::vector<RotatedRect>& rois, int size) {
+  if (images.dim() != 4) throw std::invalid_argument("crop_rotated: images must be [N,H,W,C]");
+  const int64_t n = images.size(0), h = images.size(1), w = images.size(2);
+  if (rois.empty() || size <= 0) throw std::invalid_argument("crop_rotated: need at least one roi and a positive size");
+  if (n != 1 && n != static_cast<int64_t>(rois.size())) {
+    throw std::invalid_argument("crop_rotated: give one roi per image, or a single image");
+  }
+  // Sampling grid in grid_sample's normalized coordinates (align_corners = false: -1 and 1 are the
+  // outer edges of the border pixels, so pixel coordinate p maps to 2 p / W - 1).
+  std::vector<float> grid(rois.size() * size * size * 2);
+  std::size_t i = 0;
+  for (const RotatedRect& r : rois) {
+    const float c = std::cos(r.rotation), s = std::sin(r.rotation);
+    const float side_x = r.width * w, side_y = r.height * h;
+    for (int v = 0; v < size; ++v) {
+      for (int u = 0; u < size; ++u) {
+        const float x = (u + 0.5f) / size - 0.5f, y = (v + 0.5f) / size - 0.5f;
+        const float px = r.x_center * w + (c * x - s * y) * side_x;
+        const float py = r.y_center * h + (s * x + c * y) * side_y;
+        grid[i++] = 2 * px / w - 1;
+        grid[i++] = 2 * py / h - 1;
+      }
+    }
+  }
+  const auto options = at::TensorOptions().dtype(at::kFloat);
+  const at::Tensor g =
+      at::from_blob(grid.data(), {static_cast<int64_t>(rois.size()), size, size, 2}, options).to(images.device());
+  at::Tensor source = images.to(at::kFloat).permute({0, 3, 1, 2});
+  if (n == 1 && rois.size() > 1) source = source.expand({static_cast<int64_t>(rois.size()), -1, -1, -1});
+  // interpolation 0 = bilinear, padding 1 = border (replicate the edge pixels).
+  return at::grid_sampler(source, g, 0, 1, false).permute({0, 2, 3, 1}).contiguous();
+}
+
+}  // namespace being::face
