@@ -2,12 +2,11 @@
 // (detector -> ROI -> crop -> landmark model -> projection) lands the landmarks on the face.
 #include <torch/torch.h>
 
-#include <fstream>
-
 #include "being/face/crop.h"
 #include "being/models/model_store.h"
 #include "being/tflite/graph.h"
 #include "being_test.h"
+#include "../tflite/video_frame.h"
 
 namespace {
 
@@ -37,18 +36,6 @@ TEST(FaceCrop, SamplesWhereTheProjectionPoints) {
   EXPECT_NEAR(outside[0][0][0][1].item<float>(), 0.5f, 1e-5);
 }
 
-torch::Tensor frame_rgb() {
-  const auto video = being::test::shared_path("data/videos/may_5s.mp4");
-  const auto raw = being::test::scratch_dir("face_crop_frame") / "frame.rgb";
-  const std::string cmd = "ffmpeg -v error -y -ss 1 -i '" + video.string() +
-                          "' -frames:v 1 -vf scale=512:512 -f rawvideo -pix_fmt rgb24 '" + raw.string() + "'";
-  if (std::system(cmd.c_str()) != 0) return {};
-  std::ifstream in(raw, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() != 512u * 512u * 3u) return {};
-  return torch::from_blob(bytes.data(), {1, 512, 512, 3}, torch::kUInt8).to(torch::kFloat) / 255.0f;
-}
-
 std::vector<Landmark> to_landmarks(const torch::Tensor& t) {
   const auto c = t.reshape({-1, 3}).contiguous();
   std::vector<Landmark> out;
@@ -60,7 +47,7 @@ float distance(const Landmark& a, const Keypoint& b) { return std::hypot(a.x - b
 
 TEST(FaceCrop, FirstFramePipelinePutsLandmarksOnTheFace) {
   BEING_REQUIRE_SHARED(being::test::shared_path("data/videos/may_5s.mp4"));
-  const auto frame = frame_rgb();
+  const auto frame = being::test::video_frame_rgb("may_5s.mp4", 1.0, 512, 512);
   ASSERT_TRUE(frame.defined()) << "could not decode a frame with the ffmpeg CLI";
   const auto detector =
       being::tflite::Graph::load(being::models::require("mediapipe_face/face_detector.tflite"), torch::kCPU);

@@ -1,28 +1,21 @@
 // The face detector end to end: the TFLite executor plus the post-processing on a real video frame.
 #include <torch/torch.h>
 
-#include <fstream>
-
 #include "being/face/detection.h"
 #include "being/models/model_store.h"
 #include "being/tflite/graph.h"
 #include "being_test.h"
+#include "../tflite/video_frame.h"
 
 namespace {
 
 using namespace being::face;
 
-// One 512x512 RGB frame of may_5s.mp4 as [1,128,128,3] scaled to [-1,1] (the detector's input).
+// A frame of may_5s.mp4 as the detector's input: [1,128,128,3] scaled to [-1,1].
 torch::Tensor detector_input(bool mirrored) {
-  const auto video = being::test::shared_path("data/videos/may_5s.mp4");
-  const auto raw = being::test::scratch_dir("face_detector_model") / "frame.rgb";
-  const std::string cmd = "ffmpeg -v error -y -ss 1 -i '" + video.string() +
-                          "' -frames:v 1 -vf scale=128:128 -f rawvideo -pix_fmt rgb24 '" + raw.string() + "'";
-  if (std::system(cmd.c_str()) != 0) return {};
-  std::ifstream in(raw, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() != 128u * 128u * 3u) return {};
-  auto x = torch::from_blob(bytes.data(), {1, 128, 128, 3}, torch::kUInt8).to(torch::kFloat) / 127.5f - 1.0f;
+  const auto frame = being::test::video_frame_rgb("may_5s.mp4", 1.0, 128, 128);
+  if (!frame.defined()) return {};
+  const auto x = frame * 2.0f - 1.0f;
   return mirrored ? x.flip(2).contiguous() : x;
 }
 

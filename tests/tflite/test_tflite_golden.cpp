@@ -12,6 +12,7 @@
 #include "being/models/model_store.h"
 #include "being/tflite/graph.h"
 #include "being_test.h"
+#include "video_frame.h"
 
 namespace {
 
@@ -136,22 +137,6 @@ TEST(TfliteGolden, BlendshapesBatchRunsSampleBySample) {
   EXPECT_GT((out[0][2] - single).abs().max().item<double>(), 1e-3);
 }
 
-// One RGB frame of a real video, decoded with the ffmpeg CLI, as [1,H,W,3] float in [0,1].
-torch::Tensor video_frame(int width, int height) {
-  const auto video = being::test::shared_path("data/videos/may_5s.mp4");
-  if (!std::filesystem::exists(video)) return {};
-  const auto dir = being::test::scratch_dir("tflite_golden_frame");
-  const auto raw = dir / "frame.rgb";
-  const std::string cmd = "ffmpeg -v error -y -ss 1 -i '" + video.string() + "' -frames:v 1 -vf scale=" +
-                          std::to_string(width) + ":" + std::to_string(height) + " -f rawvideo -pix_fmt rgb24 '" +
-                          raw.string() + "'";
-  if (std::system(cmd.c_str()) != 0) return {};
-  std::ifstream in(raw, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() != static_cast<std::size_t>(width) * height * 3) return {};
-  return torch::from_blob(bytes.data(), {1, height, width, 3}, torch::kUInt8).to(torch::kFloat) / 255.0f;
-}
-
 // Resize an NHWC image with torch (bilinear).
 torch::Tensor resize(const torch::Tensor& nhwc, int64_t h, int64_t w) {
   namespace F = torch::nn::functional;
@@ -165,7 +150,7 @@ class TfliteRealFrame : public ::testing::Test {
  protected:
   void SetUp() override {
     BEING_REQUIRE_SHARED(being::test::shared_path("data/videos/may_5s.mp4"));
-    frame_ = video_frame(512, 512);
+    frame_ = being::test::video_frame_rgb("may_5s.mp4", 1.0, 512, 512);
     ASSERT_TRUE(frame_.defined()) << "could not decode a frame with the ffmpeg CLI";
   }
   torch::Tensor frame_;
