@@ -190,15 +190,29 @@ __global__ void tile_ranges_kernel(std::int64_t m, const unsigned long long* key
   if (k == m - 1 || static_cast<unsigned>(keys[k + 1] >> 32) != tile) ranges[tile].y = static_cast<unsigned>(k + 1);
 }
 
-// Pixel of thread `rank` in its tile. Each warp covers an 8x4 patch (two patches across, four
-// down), so a small Gaussian touches fewer warps than with 16x2 rows and the warps it touches
+// This thread's pixel and its tile's list. Each warp covers an 8x4 patch (two patches across,
+// four down), so a small Gaussian touches fewer warps than with 16x2 rows and the warps it touches
 // share more of the per-warp gradient reduction.
-struct TilePixel {
-  int col, row;
+struct TileThread {
+  int rank, col, row;
+  bool inside;
+  float x, y;  // pixel centre
+  uint2 range;  // [begin, end) of the tile's sorted list
+  std::int64_t pixel;  // row-major pixel index (0 outside the image)
 };
-__device__ TilePixel tile_pixel(int rank) {
-  const int warp = rank / 32, lane = rank % 32;
-  return {int(blockIdx.x) * kTileSize + (warp % 2) * 8 + lane % 8, int(blockIdx.y) * kTileSize + (warp / 2) * 4 + lane / 8};
+
+__device__ TileThread tile_thread(const CameraParams<float>& cam, const uint2* tile_ranges) {
+  TileThread t;
+  t.rank = threadIdx.x;
+  const int warp = t.rank / 32, lane = t.rank % 32;
+  t.col = int(blockIdx.x) * kTileSize + (warp % 2) * 8 + lane % 8;
+  t.row = int(blockIdx.y) * kTileSize + (warp / 2) * 4 + lane / 8;
+  t.inside = t.col < cam.width && t.row < cam.height;
+  t.x = t.col + 0.5f;
+  t.y = t.row + 0.5f;
+  t.range = tile_ranges[blockIdx.y * cam.tiles_x + blockIdx.x];
+  t.pixel = t.inside ? static_cast<std::int64_t>(t.row) * cam.width + t.col : 0;
+  return t;
 }
 
 struct SharedBatch {
@@ -221,26 +235,22 @@ __global__ void __launch_bounds__(kBlock)
     render_forward_kernel(CameraParams<float> cam, const float* background, GeometryBuffer geo, BinningBuffer bin,
                           ImageBuffer img, ImagesView<float> out) {
   __shared__ SharedBatch s;
-  const int tile = blockIdx.y * cam.tiles_x + blockIdx.x;
-  const int rank = threadIdx.x;
-  const auto [col, row] = tile_pixel(rank);
-  const bool inside = col < cam.width && row < cam.height;
-  const float x = col + 0.5f, y = row + 0.5f;
-  const uint2 range = img.tile_ranges[tile];
+  const TileThread t = tile_thread(cam, img.tile_ranges);
+  const uint2 range = t.range;
 
-  bool done = !inside;
+  bool done = !t.inside;
   float transmittance = 1.f, color[3] = {0.f, 0.f, 0.f}, depth = 0.f;
   unsigned end = range.x;
   for (unsigned start = range.x; start < range.y; start += kBlock) {
     if (__syncthreads_count(done) == kBlock) break;  // also: everyone is done reading the last batch
-    if (start + rank < range.y) load_batch(s, rank, bin.ids[start + rank], geo);
+    if (start + t.rank < range.y) load_batch(s, t.rank, bin.ids[start + t.rank], geo);
     __syncthreads();
     const unsigned count = min(static_cast<unsigned>(kBlock), range.y - start);
     for (unsigned j = 0; j < count && !done; ++j) {
       const float4 co = s.conic_opacity[j];
       const float mean[2] = {s.mean2d[j].x, s.mean2d[j].y}, conic[3] = {co.x, co.y, co.z};
       float g, dx, dy;
-      const float alpha = detail::pixel_alpha(mean, conic, co.w, x, y, g, dx, dy);
+      const float alpha = detail::pixel_alpha(mean, conic, co.w, t.x, t.y, g, dx, dy);
       if (alpha == 0.f) continue;
       const float next = transmittance * (1.f - alpha);
       if (next < float(kMinTransmittance)) {
@@ -254,8 +264,8 @@ __global__ void __launch_bounds__(kBlock)
       end = start + j + 1;
     }
   }
-  if (!inside) return;
-  const std::int64_t pix = static_cast<std::int64_t>(row) * cam.width + col;
+  if (!t.inside) return;
+  const std::int64_t pix = t.pixel;
   img.final_transmittance[pix] = transmittance;
   img.contrib_end[pix] = end;
   for (int c = 0; c < 3; ++c) out.color[3 * pix + c] = color[c] + transmittance * background[c];
@@ -274,13 +284,11 @@ __global__ void __launch_bounds__(kBlock)
                            ScreenGradBuffer screen, float* g_opacity, float* g_background) {
   __shared__ SharedBatch s;
   __shared__ unsigned block_end;
-  const int tile = blockIdx.y * cam.tiles_x + blockIdx.x;
-  const int rank = threadIdx.x;
-  const auto [col, row] = tile_pixel(rank);
-  const bool inside = col < cam.width && row < cam.height;
-  const float x = col + 0.5f, y = row + 0.5f;
-  const uint2 range = img.tile_ranges[tile];
-  const std::int64_t pix = inside ? static_cast<std::int64_t>(row) * cam.width + col : 0;
+  const TileThread t = tile_thread(cam, img.tile_ranges);
+  const bool inside = t.inside;
+  const int rank = t.rank;
+  const uint2 range = t.range;
+  const std::int64_t pix = t.pixel;
 
   const float final_t = inside ? img.final_transmittance[pix] : 1.f;
   const unsigned end = inside ? img.contrib_end[pix] : range.x;
@@ -320,7 +328,7 @@ __global__ void __launch_bounds__(kBlock)
         const float4 co = s.conic_opacity[j];
         const float mean[2] = {s.mean2d[j].x, s.mean2d[j].y}, conic[3] = {co.x, co.y, co.z};
         float g, dx, dy;
-        const float alpha = detail::pixel_alpha(mean, conic, co.w, x, y, g, dx, dy);
+        const float alpha = detail::pixel_alpha(mean, conic, co.w, t.x, t.y, g, dx, dy);
         if (alpha != 0.f) {
           contributes = true;
           const float one_minus = 1.f - alpha;

@@ -122,51 +122,75 @@ BEING_SPLAT_HD void eval_color(const CameraParams<T>& cam, ColorMode mode, const
   for (int c = 0; c < 3; ++c) rgb[c] = raw[c] > T(0) ? raw[c] : T(0);
 }
 
+// Camera-space position of a world-space point.
+template <typename T>
+BEING_SPLAT_HD void camera_point(const CameraParams<T>& cam, const T* mean, T p[3]) {
+  const T* R = cam.rot;
+  for (int r = 0; r < 3; ++r) p[r] = R[3 * r] * mean[0] + R[3 * r + 1] * mean[1] + R[3 * r + 2] * mean[2] + cam.trans[r];
+}
+
+// The intermediate values of the projection that forward and backward both need.
+template <typename T>
+struct ProjectionTerms {
+  T p[3];           // camera-space centre (set by camera_point)
+  T qn;             // norm of the given quaternion
+  T q[4];           // unit quaternion
+  T rq[9];          // its rotation
+  T m[9];           // Rq diag(s)
+  T sigma[9];       // 3D covariance M M^T
+  T inv_z, tx, ty;  // 1/z and the clamped x, y the Jacobian is evaluated at
+  bool clamped_x, clamped_y;
+  T a[6];           // A = J R (2x3)
+  T sa0[3], sa1[3];  // Sigma a0^T, Sigma a1^T (rows of A)
+  T cov[3];         // 2D covariance (a, b, c), dilation included
+};
+
+template <typename T>
+BEING_SPLAT_HD void projection_terms(const CameraParams<T>& cam, const T* quat, const T* scale, ProjectionTerms<T>& t) {
+  const T* R = cam.rot;
+  t.qn = std::sqrt(quat[0] * quat[0] + quat[1] * quat[1] + quat[2] * quat[2] + quat[3] * quat[3]);
+  for (int k = 0; k < 4; ++k) t.q[k] = quat[k] / t.qn;
+  quat_to_rotation(t.q, t.rq);
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) t.m[r * 3 + c] = t.rq[r * 3 + c] * scale[c];
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c)
+      t.sigma[r * 3 + c] = t.m[r * 3 + 0] * t.m[c * 3 + 0] + t.m[r * 3 + 1] * t.m[c * 3 + 1] + t.m[r * 3 + 2] * t.m[c * 3 + 2];
+  t.inv_z = T(1) / t.p[2];
+  const T ux = t.p[0] * t.inv_z, uy = t.p[1] * t.inv_z;
+  t.clamped_x = ux < -cam.lim_x_neg || ux > cam.lim_x_pos;
+  t.clamped_y = uy < -cam.lim_y_neg || uy > cam.lim_y_pos;
+  t.tx = t.p[2] * clamp_value(ux, -cam.lim_x_neg, cam.lim_x_pos);
+  t.ty = t.p[2] * clamp_value(uy, -cam.lim_y_neg, cam.lim_y_pos);
+  // J = [[fx/z, 0, -fx tx/z^2], [0, fy/z, -fy ty/z^2]]
+  const T j00 = cam.fx * t.inv_z, j02 = -cam.fx * t.tx * t.inv_z * t.inv_z;
+  const T j11 = cam.fy * t.inv_z, j12 = -cam.fy * t.ty * t.inv_z * t.inv_z;
+  for (int c = 0; c < 3; ++c) {
+    t.a[c] = j00 * R[c] + j02 * R[6 + c];
+    t.a[3 + c] = j11 * R[3 + c] + j12 * R[6 + c];
+  }
+  for (int r = 0; r < 3; ++r) {
+    t.sa0[r] = t.sigma[r * 3 + 0] * t.a[0] + t.sigma[r * 3 + 1] * t.a[1] + t.sigma[r * 3 + 2] * t.a[2];
+    t.sa1[r] = t.sigma[r * 3 + 0] * t.a[3] + t.sigma[r * 3 + 1] * t.a[4] + t.sigma[r * 3 + 2] * t.a[5];
+  }
+  t.cov[0] = t.a[0] * t.sa0[0] + t.a[1] * t.sa0[1] + t.a[2] * t.sa0[2] + cam.dilation;
+  t.cov[1] = t.a[3] * t.sa0[0] + t.a[4] * t.sa0[1] + t.a[5] * t.sa0[2];
+  t.cov[2] = t.a[3] * t.sa1[0] + t.a[4] * t.sa1[1] + t.a[5] * t.sa1[2] + cam.dilation;
+}
+
 // Projects Gaussian i and decides whether it can reach any pixel. Returns false when culled.
 template <typename T>
 BEING_SPLAT_HD bool project_gaussian(const CameraParams<T>& cam, const T* mean, const T* quat, const T* scale,
                                      T opacity, Projected<T>& out) {
   out.radius = 0;
   if (!(opacity >= T(kMinAlpha))) return false;  // can never reach alpha >= 1/255
-  const T* R = cam.rot;
-  const T px = R[0] * mean[0] + R[1] * mean[1] + R[2] * mean[2] + cam.trans[0];
-  const T py = R[3] * mean[0] + R[4] * mean[1] + R[5] * mean[2] + cam.trans[1];
-  const T pz = R[6] * mean[0] + R[7] * mean[1] + R[8] * mean[2] + cam.trans[2];
+  ProjectionTerms<T> pt;
+  camera_point(cam, mean, pt.p);
+  const T px = pt.p[0], py = pt.p[1], pz = pt.p[2];
   if (!(pz > cam.near_plane && pz < cam.far_plane)) return false;
-
-  const T qn = std::sqrt(quat[0] * quat[0] + quat[1] * quat[1] + quat[2] * quat[2] + quat[3] * quat[3]);
-  if (!(qn > T(0))) return false;
-  const T q[4] = {quat[0] / qn, quat[1] / qn, quat[2] / qn, quat[3] / qn};
-  T rq[9];
-  quat_to_rotation(q, rq);
-  // M = Rq diag(s), Sigma = M M^T
-  T m[9];
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) m[r * 3 + c] = rq[r * 3 + c] * scale[c];
-  T sigma[9];
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c)
-      sigma[r * 3 + c] = m[r * 3 + 0] * m[c * 3 + 0] + m[r * 3 + 1] * m[c * 3 + 1] + m[r * 3 + 2] * m[c * 3 + 2];
-
-  const T inv_z = T(1) / pz;
-  const T tx = pz * clamp_value(px * inv_z, -cam.lim_x_neg, cam.lim_x_pos);
-  const T ty = pz * clamp_value(py * inv_z, -cam.lim_y_neg, cam.lim_y_pos);
-  // J = [[fx/z, 0, -fx tx/z^2], [0, fy/z, -fy ty/z^2]];  A = J R (2x3)
-  const T j00 = cam.fx * inv_z, j02 = -cam.fx * tx * inv_z * inv_z;
-  const T j11 = cam.fy * inv_z, j12 = -cam.fy * ty * inv_z * inv_z;
-  T a[6];
-  for (int c = 0; c < 3; ++c) {
-    a[c] = j00 * R[c] + j02 * R[6 + c];
-    a[3 + c] = j11 * R[3 + c] + j12 * R[6 + c];
-  }
-  T sa0[3], sa1[3];  // Sigma a0^T, Sigma a1^T
-  for (int r = 0; r < 3; ++r) {
-    sa0[r] = sigma[r * 3 + 0] * a[0] + sigma[r * 3 + 1] * a[1] + sigma[r * 3 + 2] * a[2];
-    sa1[r] = sigma[r * 3 + 0] * a[3] + sigma[r * 3 + 1] * a[4] + sigma[r * 3 + 2] * a[5];
-  }
-  const T cov_a = a[0] * sa0[0] + a[1] * sa0[1] + a[2] * sa0[2] + cam.dilation;
-  const T cov_b = a[3] * sa0[0] + a[4] * sa0[1] + a[5] * sa0[2];
-  const T cov_c = a[3] * sa1[0] + a[4] * sa1[1] + a[5] * sa1[2] + cam.dilation;
+  projection_terms(cam, quat, scale, pt);
+  if (!(pt.qn > T(0))) return false;
+  const T inv_z = pt.inv_z, cov_a = pt.cov[0], cov_b = pt.cov[1], cov_c = pt.cov[2];
   const T det = cov_a * cov_c - cov_b * cov_b;
   if (!(det > T(0))) return false;
   const T inv_det = T(1) / det;
@@ -234,41 +258,12 @@ BEING_SPLAT_HD void project_gaussian_backward(const CameraParams<T>& cam, ColorM
                                               const T g_rgb[3], T* g_mean, T* g_quat, T* g_scale,
                                               T* g_coeffs) {
   const T* R = cam.rot;
-  const T px = R[0] * mean[0] + R[1] * mean[1] + R[2] * mean[2] + cam.trans[0];
-  const T py = R[3] * mean[0] + R[4] * mean[1] + R[5] * mean[2] + cam.trans[1];
-  const T pz = R[6] * mean[0] + R[7] * mean[1] + R[8] * mean[2] + cam.trans[2];
-  const T qn = std::sqrt(quat[0] * quat[0] + quat[1] * quat[1] + quat[2] * quat[2] + quat[3] * quat[3]);
-  const T q[4] = {quat[0] / qn, quat[1] / qn, quat[2] / qn, quat[3] / qn};
-  T rq[9];
-  quat_to_rotation(q, rq);
-  T m[9];
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) m[r * 3 + c] = rq[r * 3 + c] * scale[c];
-  T sigma[9];
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c)
-      sigma[r * 3 + c] = m[r * 3 + 0] * m[c * 3 + 0] + m[r * 3 + 1] * m[c * 3 + 1] + m[r * 3 + 2] * m[c * 3 + 2];
-  const T inv_z = T(1) / pz;
-  const T ux = px * inv_z, uy = py * inv_z;
-  const bool clamped_x = ux < -cam.lim_x_neg || ux > cam.lim_x_pos;
-  const bool clamped_y = uy < -cam.lim_y_neg || uy > cam.lim_y_pos;
-  const T tx = pz * clamp_value(ux, -cam.lim_x_neg, cam.lim_x_pos);
-  const T ty = pz * clamp_value(uy, -cam.lim_y_neg, cam.lim_y_pos);
-  const T j00 = cam.fx * inv_z, j02 = -cam.fx * tx * inv_z * inv_z;
-  const T j11 = cam.fy * inv_z, j12 = -cam.fy * ty * inv_z * inv_z;
-  T a[6];
-  for (int c = 0; c < 3; ++c) {
-    a[c] = j00 * R[c] + j02 * R[6 + c];
-    a[3 + c] = j11 * R[3 + c] + j12 * R[6 + c];
-  }
-  T sa0[3], sa1[3];
-  for (int r = 0; r < 3; ++r) {
-    sa0[r] = sigma[r * 3 + 0] * a[0] + sigma[r * 3 + 1] * a[1] + sigma[r * 3 + 2] * a[2];
-    sa1[r] = sigma[r * 3 + 0] * a[3] + sigma[r * 3 + 1] * a[4] + sigma[r * 3 + 2] * a[5];
-  }
-  const T cov_a = a[0] * sa0[0] + a[1] * sa0[1] + a[2] * sa0[2] + cam.dilation;
-  const T cov_b = a[3] * sa0[0] + a[4] * sa0[1] + a[5] * sa0[2];
-  const T cov_c = a[3] * sa1[0] + a[4] * sa1[1] + a[5] * sa1[2] + cam.dilation;
+  ProjectionTerms<T> pt;
+  camera_point(cam, mean, pt.p);
+  projection_terms(cam, quat, scale, pt);
+  const T px = pt.p[0], py = pt.p[1], inv_z = pt.inv_z, tx = pt.tx, ty = pt.ty, qn = pt.qn;
+  const T *q = pt.q, *rq = pt.rq, *m = pt.m, *a = pt.a, *sa0 = pt.sa0, *sa1 = pt.sa1;
+  const T cov_a = pt.cov[0], cov_b = pt.cov[1], cov_c = pt.cov[2];
   const T inv_det = T(1) / (cov_a * cov_c - cov_b * cov_b);
   const T ca = cov_c * inv_det, cb = -cov_b * inv_det, cc = cov_a * inv_det;
 
@@ -301,11 +296,11 @@ BEING_SPLAT_HD void project_gaussian_backward(const CameraParams<T>& cam, ColorM
   g_pz += -cam.fx * inv_z2 * g_j00 + T(2) * cam.fx * tx * inv_z3 * g_j02;
   g_pz += -cam.fy * inv_z2 * g_j11 + T(2) * cam.fy * ty * inv_z3 * g_j12;
   const T g_tx = -cam.fx * inv_z2 * g_j02, g_ty = -cam.fy * inv_z2 * g_j12;
-  if (clamped_x)
+  if (pt.clamped_x)
     g_pz += g_tx * (tx * inv_z);  // tx = z * limit
   else
     g_px += g_tx;
-  if (clamped_y)
+  if (pt.clamped_y)
     g_pz += g_ty * (ty * inv_z);
   else
     g_py += g_ty;
