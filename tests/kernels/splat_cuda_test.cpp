@@ -209,9 +209,11 @@ void expect_close(const std::vector<float>& actual, const std::vector<float>& ex
 
 // A few gradient components are small sums of large terms of both signs; there float32 itself
 // (the inputs' rounding moves each projected mean by ~1e-4 px) is off from float64 by up to a few
-// percent, in the CPU reference as much as on the GPU. So a CUDA gradient passes when it is
-// within 1e-3 relative / 1e-5 absolute of the float64 reference, widened by three times the CPU
-// float32 reference's own error there, or within 1e-3 / 1e-5 of that float32 reference.
+// percent, in the CPU reference as on the GPU, by amounts that depend on the order of operations
+// (FMA contraction, the GPU's exp). So a CUDA gradient passes when it is within 1e-3 relative /
+// 1e-5 absolute of the float64 reference, widened by ten times the CPU float32 reference's own
+// error there, or within 1e-3 / 1e-5 of that float32 reference; and at most 1% of the components
+// may need the widening, so a kernel error cannot hide behind it.
 void expect_gradient_close(const std::vector<float>& gpu, const std::vector<float>& cpu64,
                            const std::vector<float>& cpu32, const char* what) {
   ASSERT_EQ(gpu.size(), cpu64.size());
@@ -222,11 +224,12 @@ void expect_gradient_close(const std::vector<float>& gpu, const std::vector<floa
     const double tol = 1e-5 + 1e-3 * std::abs(d);
     if (std::abs(g - d) <= tol) continue;
     ++widened;
-    if (std::abs(g - d) <= tol + 3 * std::abs(f - d) || std::abs(g - f) <= 1e-5 + 1e-3 * std::abs(f)) continue;
+    if (std::abs(g - d) <= tol + 10 * std::abs(f - d) || std::abs(g - f) <= 1e-5 + 1e-3 * std::abs(f)) continue;
     ++bad;
     if (std::abs(g - d) - tol > worst) worst = std::abs(g - d) - tol, worst_index = i;
   }
   if (widened) std::cout << what << ": " << widened << " of " << gpu.size() << " within float32's own error only\n";
+  EXPECT_LE(widened, gpu.size() / 100 + 3) << what << ": too many components off the float64 reference";
   EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << gpu.size() << " values off; worst [" << worst_index << "] "
                      << gpu[worst_index] << " vs " << cpu64[worst_index] << " (float32 reference "
                      << cpu32[worst_index] << ")";
