@@ -2,12 +2,13 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 namespace being::face {
 
-at::Tensor crop_rotated(const at::Tensor& images, const std::vector<RotatedRect>& rois, int size) {
+at::Tensor crop_rotated(const at::Tensor& images, const std::vector<RotatedRect>& rois, int size, Border border) {
   if (images.dim() != 4) throw std::invalid_argument("crop_rotated: images must be [N,H,W,C]");
   const int64_t n = images.size(0), h = images.size(1), w = images.size(2);
   if (rois.empty() || size <= 0) throw std::invalid_argument("crop_rotated: need at least one roi and a positive size");
@@ -36,8 +37,18 @@ at::Tensor crop_rotated(const at::Tensor& images, const std::vector<RotatedRect>
       at::from_blob(grid.data(), {static_cast<int64_t>(rois.size()), size, size, 2}, options).to(images.device());
   at::Tensor source = images.to(at::kFloat).permute({0, 3, 1, 2});
   if (n == 1 && rois.size() > 1) source = source.expand({static_cast<int64_t>(rois.size()), -1, -1, -1});
-  // interpolation 0 = bilinear, padding 1 = border (replicate the edge pixels).
-  return at::grid_sampler(source, g, 0, 1, false).permute({0, 2, 3, 1}).contiguous();
+  // interpolation 0 = bilinear; padding 0 = zeros, 1 = border (replicate the edge pixels).
+  const int64_t padding = border == Border::Zero ? 0 : 1;
+  return at::grid_sampler(source, g, 0, padding, false).permute({0, 2, 3, 1}).contiguous();
+}
+
+at::Tensor letterbox_square(const at::Tensor& images, int size) {
+  if (images.dim() != 4) throw std::invalid_argument("letterbox_square: images must be [N,H,W,C]");
+  const float w = static_cast<float>(images.size(2)), h = static_cast<float>(images.size(1));
+  const float side = std::max(w, h);
+  const RotatedRect square{0.5f, 0.5f, side / w, side / h, 0.0f};
+  return crop_rotated(images, std::vector<RotatedRect>(static_cast<std::size_t>(images.size(0)), square), size,
+                      Border::Zero);
 }
 
 }  // namespace being::face

@@ -10,9 +10,18 @@
 
 namespace being::face {
 
+// What crop pixels outside the image get: the nearest edge pixel (the landmark model's crop) or
+// zero (the detector's letterboxed input).
+enum class Border { Replicate, Zero };
+
 // images: [N,H,W,C] float (NHWC, any value range), on any device. rois: one per image, or any number
 // when N == 1 (several faces of one frame). Returns [rois.size(), size, size, C]: crop pixel (u, v)
 // samples the image where project_landmarks() maps crop point (u + 0.5, v + 0.5).
-at::Tensor crop_rotated(const at::Tensor& images, const std::vector<RotatedRect>& rois, int size = 256);
+at::Tensor crop_rotated(const at::Tensor& images, const std::vector<RotatedRect>& rois, int size = 256,
+                        Border border = Border::Replicate);
+
+// The frame letterboxed into a square (zero borders) and resized to size x size, as the detector
+// wants it (MediaPipe keeps the aspect ratio): [N,size,size,C].
+at::Tensor letterbox_square(const at::Tensor& images, int size);
 
 }  // namespace being::face

@@ -1,0 +1,144 @@
+#include "being/face/analyzer.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+
+#include "being/face/crop.h"
+#include "being/models/model_store.h"
+#include "being/tflite/graph.h"
+
+namespace being::face {
+
+namespace {
+
+constexpr int kDetectorSize = 128;
+constexpr int kCropSize = 256;
+
+std::vector<Landmark> to_landmarks(const at::Tensor& t) {
+  const at::Tensor c = t.to(at::kCPU).reshape({-1, 3}).contiguous();
+  const float* p = c.data_ptr<float>();
+  std::vector<Landmark> out(static_cast<std::size_t>(c.size(0)));
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = {p[3 * i], p[3 * i + 1], p[3 * i + 2]};
+  return out;
+}
+
+float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+}  // namespace
+
+struct FaceAnalyzer::Impl {
+  c10::Device device;
+  AnalyzerOptions options;
+  tflite::Graph detector, landmarker, blendshaper;
+  std::vector<Anchor> anchors = ssd_anchors();
+  std::vector<int> subset;
+  std::vector<std::string> names;
+  std::optional<std::vector<Landmark>> previous;
+
+  Impl(const c10::Device& d, const AnalyzerOptions& o)
+      : device(d),
+        options(o),
+        detector(tflite::Graph::load(models::require("mediapipe_face/face_detector.tflite"), d)),
+        landmarker(tflite::Graph::load(models::require("mediapipe_face/face_landmarks_detector.tflite"), d)),
+        blendshaper(tflite::Graph::load(models::require("mediapipe_face/face_blendshapes.tflite"), d)) {
+    const auto io_file = models::require("mediapipe_face_geometry/face_blendshapes_io.json");
+    std::ifstream in(io_file);
+    const auto io = nlohmann::json::parse(in, nullptr, false);
+    if (io.is_discarded() || !io.contains("landmarks_subset_idxs") || !io.contains("blendshape_names")) {
+      throw std::runtime_error(io_file.string() + ": not the blendshape index file (run scripts/setup.sh)");
+    }
+    subset = io.at("landmarks_subset_idxs").get<std::vector<int>>();
+    names = io.at("blendshape_names").get<std::vector<std::string>>();
+    if (subset.size() != 146 || names.size() != 52) {
+      throw std::runtime_error(io_file.string() + ": expected 146 landmark indices and 52 names");
+    }
+    for (int i : subset) {
+      if (i < 0 || i >= 478) throw std::runtime_error(io_file.string() + ": landmark index out of range");
+    }
+  }
+
+  std::optional<Detection> detect(const at::Tensor& frame, int width, int height) const {
+    const at::Tensor input = letterbox_square(frame, kDetectorSize) * 2.0 - 1.0;
+    const auto out = detector.run({input});
+    const at::Tensor boxes = out[0].to(at::kCPU).contiguous(), scores = out[1].to(at::kCPU).contiguous();
+    DecodeOptions decode;
+    decode.min_score = options.min_detection_score;
+    const auto faces = weighted_non_max_suppression(
+        decode_detections(boxes.data_ptr<float>(), scores.data_ptr<float>(), anchors, decode));
+    if (faces.empty()) return std::nullopt;
+    return remove_letterbox(faces.front(), square_letterbox(width, height));
+  }
+
+  // Landmarks and presence for one region.
+  std::pair<std::vector<Landmark>, float> landmarks(const at::Tensor& frame, const RotatedRect& roi) const {
+    const auto out = landmarker.run({crop_rotated(frame, {roi}, kCropSize)});
+    return {project_landmarks(to_landmarks(out[0]), roi, kCropSize), sigmoid(out[1].item<float>())};
+  }
+
+  std::array<float, 52> blendshapes(const std::vector<Landmark>& lm, int width, int height) const {
+    std::vector<float> points;
+    points.reserve(2 * subset.size());
+    for (int i : subset) {
+      points.push_back(lm[static_cast<std::size_t>(i)].x * width);
+      points.push_back(lm[static_cast<std::size_t>(i)].y * height);
+    }
+    const at::Tensor input = at::from_blob(points.data(), {1, 146, 2}, at::kFloat).to(device);
+    const at::Tensor scores = blendshaper.run({input})[0].to(at::kCPU).reshape({-1}).contiguous();
+    std::array<float, 52> out{};
+    std::copy(scores.data_ptr<float>(), scores.data_ptr<float>() + 52, out.begin());
+    return out;
+  }
+};
+
+FaceAnalyzer::FaceAnalyzer(const c10::Device& device, const AnalyzerOptions& options)
+    : impl_(std::make_unique<Impl>(device, options)) {}
+FaceAnalyzer::~FaceAnalyzer() = default;
+FaceAnalyzer::FaceAnalyzer(FaceAnalyzer&&) noexcept = default;
+FaceAnalyzer& FaceAnalyzer::operator=(FaceAnalyzer&&) noexcept = default;
+
+void FaceAnalyzer::reset() { impl_->previous.reset(); }
+
+const std::vector<int>& FaceAnalyzer::blendshape_landmarks() const { return impl_->subset; }
+const std::vector<std::string>& FaceAnalyzer::blendshape_names() const { return impl_->names; }
+
+FaceFrame FaceAnalyzer::analyze(const at::Tensor& frame_in) {
+  Impl& m = *impl_;
+  at::NoGradGuard no_grad;
+  at::Tensor frame = frame_in.dim() == 3 ? frame_in.unsqueeze(0) : frame_in;
+  if (frame.dim() != 4 || frame.size(0) != 1 || frame.size(3) != 3) {
+    throw std::invalid_argument("FaceAnalyzer: the frame must be [H,W,3] or [1,H,W,3] RGB");
+  }
+  frame = frame.scalar_type() == at::kByte ? frame.to(m.device, at::kFloat) / 255.0 : frame.to(m.device, at::kFloat);
+  const int width = static_cast<int>(frame.size(2)), height = static_cast<int>(frame.size(1));
+
+  FaceFrame result;
+  if (m.previous) {
+    result.roi = roi_from_landmarks(*m.previous, width, height);
+    std::tie(result.landmarks, result.presence) = m.landmarks(frame, result.roi);
+  }
+  if (result.presence < m.options.min_presence) {
+    result.detected = true;
+    const auto face = m.detect(frame, width, height);
+    if (!face) {
+      m.previous.reset();
+      return FaceFrame{false, true, 0.0f, {}, {}, {}};
+    }
+    result.roi = roi_from_detection(*face, width, height);
+    std::tie(result.landmarks, result.presence) = m.landmarks(frame, result.roi);
+  }
+  if (result.presence < m.options.min_presence) {
+    m.previous.reset();
+    return FaceFrame{false, result.detected, result.presence, result.roi, {}, {}};
+  }
+  result.found = true;
+  result.blendshapes = m.blendshapes(result.landmarks, width, height);
+  m.previous = result.landmarks;
+  return result;
+}
+
+}  // namespace being::face
