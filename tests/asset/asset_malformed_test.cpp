@@ -346,7 +346,12 @@ const Case kCases[] = {
          p.doc["accessors"][accessor]["count"] = 0;
        });
      },
-     "idle.translation (accessor"},
+     "has no elements"},
+    {"plate_count_mismatch",
+     [] {
+       return edit([](test::GlbParts& p) { test::avatar_extension(p)["idle"]["plates"].erase(2); });
+     },
+     "idle.plates: 2 plates for 3 frames (need none or one per frame)"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Corpus, Malformed, ::testing::ValuesIn(kCases),
