@@ -93,6 +93,31 @@ TEST(TfliteGolden, LandmarksBatchEqualsSingle) {
   }
 }
 
+// On the GPU machine: every model gives the same outputs on CUDA as on the CPU.
+TEST(TfliteGolden, CudaMatchesCpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const std::vector<std::pair<std::string, std::vector<int64_t>>> models = {
+      {"mediapipe_face/face_detector.tflite", {2, 128, 128, 3}},
+      {"mediapipe_face/face_landmarks_detector.tflite", {2, 256, 256, 3}},
+      {"mediapipe_face/face_blendshapes.tflite", {2, 146, 2}},
+      {"mediapipe_segmentation/selfie_segmentation.tflite", {2, 256, 256, 3}},
+      {"mediapipe_segmentation/hair_segmentation.tflite", {2, 512, 512, 4}}};
+  torch::manual_seed(3);
+  for (const auto& [name, shape] : models) {
+    const auto x = torch::rand(shape) * (name.find("blendshapes") != std::string::npos ? 500.0f : 1.0f);
+    const auto cpu = load_graph(name).run({x});
+    const auto cuda = Graph::load(being::models::require(name), torch::kCUDA).run({x.to(torch::kCUDA)});
+    ASSERT_EQ(cpu.size(), cuda.size()) << name;
+    for (std::size_t o = 0; o < cpu.size(); ++o) {
+      ASSERT_TRUE(cuda[o].is_cuda()) << name;
+      const double scale = std::max(1.0, cpu[o].abs().max().item<double>());
+      // cuDNN may run convolutions in TF32 (10-bit mantissa): a loose bound, far below what a layout
+      // or padding mistake would give.
+      EXPECT_LT((cuda[o].cpu() - cpu[o]).abs().max().item<double>() / scale, 1e-2) << name << " output " << o;
+    }
+  }
+}
+
 // The 146-landmark blendshape input from MediaPipe's golden landmarks, in image pixels.
 torch::Tensor blendshape_input() {
   const auto text = read_text(being::models::require("testdata/face_blendshapes_in_landmarks.prototxt"));
