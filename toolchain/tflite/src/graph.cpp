@@ -523,7 +523,7 @@ std::vector<at::Tensor> Graph::run(const std::vector<at::Tensor>& inputs) const 
     throw ExecutionError(g.name + ": expected " + std::to_string(g.graph.inputs.size()) + " inputs, got " +
                          std::to_string(inputs.size()));
   }
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;  // c10:: exists in LibTorch 1.13 and 2.x; at:: only in 1.x
   std::vector<at::Tensor> prepared;
   int64_t batch = -1;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
