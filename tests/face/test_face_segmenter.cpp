@@ -1,6 +1,8 @@
 // Person and hair masks at frame resolution on real frames.
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "../tflite/video_frame.h"
 #include "being/face/segmenter.h"
 #include "being_test.h"
@@ -12,6 +14,22 @@ using being::face::Segmenter;
 double iou(const torch::Tensor& a, const torch::Tensor& b) {
   const auto x = a > 0.5, y = b > 0.5;
   return (x & y).sum().item<double>() / std::max(1.0, (x | y).sum().item<double>());
+}
+
+TEST(FaceSegmenter, BlendingLeansOnThePreviousMaskWhereUncertain) {
+  const auto current = torch::tensor({0.0f, 1.0f, 0.5f, 0.9f});
+  const auto previous = torch::tensor({1.0f, 0.0f, 1.0f, 0.0f});
+  const auto blended = being::face::blend_with_previous(current, previous, 0.9);
+  // Certain pixels keep (almost) their new value, whatever the previous mask says.
+  EXPECT_NEAR(blended[0].item<float>(), 0.0f, 0.01f);
+  EXPECT_NEAR(blended[1].item<float>(), 1.0f, 0.01f);
+  // p = 0.5: certainty 1 + log2(0.501) = 0.00288, squared form 0.00575: nearly all previous.
+  const double a = 1.0 + std::log(0.501) / std::log(2.0), c = a * (2.0 - a);
+  EXPECT_NEAR(blended[2].item<float>(), 0.9 * (0.5 * c + 1.0 * (1.0 - c)) + 0.1 * 0.5, 1e-5);
+  // p = 0.9: H(0.9) = 0.469 bits, certainty 0.531 -> 0.780; mixed 0.702; result 0.722.
+  const double h = -(0.9 * std::log(0.901) + 0.1 * std::log(0.101)) / std::log(2.0);
+  const double c9 = (1.0 - h) * (1.0 + h);
+  EXPECT_NEAR(blended[3].item<float>(), 0.9 * (0.9 * c9) + 0.1 * 0.9, 1e-5);
 }
 
 TEST(FaceSegmenter, MasksAtFrameResolutionAndStableOverFrames) {

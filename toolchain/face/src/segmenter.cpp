@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <cmath>
 #include <stdexcept>
 #include <vector>
 
@@ -32,6 +33,16 @@ at::Tensor to_frame(const at::Tensor& mask, int64_t h, int64_t w) {
 }
 
 }  // namespace
+
+at::Tensor blend_with_previous(const at::Tensor& current, const at::Tensor& previous, double ratio) {
+  const double eps = 0.001;
+  const at::Tensor p = current;
+  at::Tensor certainty =
+      (1.0 + (p * at::log(p + eps) + (1.0 - p) * at::log(1.0 - p + eps)) / std::log(2.0)).clamp(0.0, 1.0);
+  certainty = certainty * (2.0 - certainty);
+  const at::Tensor mixed = p * certainty + previous * (1.0 - certainty);
+  return mixed * ratio + p * (1.0 - ratio);
+}
 
 struct Segmenter::Impl {
   c10::Device device;
@@ -65,10 +76,12 @@ Masks Segmenter::segment(const at::Tensor& frame_in) {
   const at::Tensor person = m.selfie.run({resize_nhwc(frame, kSelfieSize, kSelfieSize)})[0];
   out.person = to_frame(person, h, w);
 
-  if (!m.previous_hair.defined()) m.previous_hair = at::zeros({1, kHairSize, kHairSize, 1}, frame.options());
+  const bool first = !m.previous_hair.defined();
+  if (first) m.previous_hair = at::zeros({1, kHairSize, kHairSize, 1}, frame.options());
   const at::Tensor hair_in = at::cat({resize_nhwc(frame, kHairSize, kHairSize), m.previous_hair}, 3);
   const at::Tensor logits = m.hair.run({hair_in})[0];  // [1,512,512,2]: background, hair
-  const at::Tensor hair = at::softmax(logits, 3).slice(3, 1, 2).contiguous();
+  at::Tensor hair = at::softmax(logits, 3).slice(3, 1, 2).contiguous();
+  if (!first) hair = blend_with_previous(hair, m.previous_hair);
   m.previous_hair = hair;
   out.hair = to_frame(hair, h, w);
   return out;
