@@ -1,5 +1,7 @@
 #include "being/encode/mp4_writer.h"
 
+#include "being/media/stream_decoder.h"
+
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -15,12 +17,6 @@ namespace being::encode {
 namespace {
 
 constexpr int kAudioRate = 48000;  // AAC at 48 kHz plays everywhere; input of any rate is resampled
-
-std::string av_message(int code) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, text, sizeof(text));
-  return text;
-}
 
 }  // namespace
 
@@ -63,7 +59,7 @@ struct Mp4Writer::Impl {
 
   [[noreturn]] void fail(const std::string& what) const { throw EncodeError(path.string() + ": " + what); }
   void check(int rc, const std::string& what) const {
-    if (rc < 0) fail(what + " (" + av_message(rc) + ")");
+    if (rc < 0) fail(what + " (" + media::av_error_text(rc) + ")");
   }
 
   void open() {
@@ -118,7 +114,7 @@ struct Mp4Writer::Impl {
     }
 
     const int rc = avio_open(&format->pb, partial.c_str(), AVIO_FLAG_WRITE);
-    if (rc < 0) fail("cannot be written (" + av_message(rc) + "); check that the folder exists and is writable");
+    if (rc < 0) fail("cannot be written (" + media::av_error_text(rc) + "); check that the folder exists and is writable");
     AVDictionary* mux_options = nullptr;
     av_dict_set(&mux_options, "movflags", "+faststart", 0);  // index first: browsers start playing at once
     const int header = avformat_write_header(format, &mux_options);

@@ -1,5 +1,7 @@
 #include "being/video/video_reader.h"
 
+#include "being/media/stream_decoder.h"
+
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -13,12 +15,6 @@ extern "C" {
 
 namespace being::video {
 namespace {
-
-std::string av_message(int code) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, text, sizeof(text));
-  return text;
-}
 
 // A decoded source picture in RGB, before rotation.
 struct Picture {
@@ -49,61 +45,32 @@ void rotate_rgb(const std::vector<std::uint8_t>& in, int w, int h, int degrees, 
 }  // namespace
 
 struct VideoReader::Impl {
-  std::string path;
-  double fps = 25.0;
+  media::StreamDecoder input;
+  double fps;
   VideoInfo info;
-  AVFormatContext* format = nullptr;
-  AVCodecContext* codec = nullptr;
   SwsContext* scaler = nullptr;
-  AVPacket* packet = nullptr;
-  AVFrame* frame = nullptr;
-  int stream_index = -1;
   int coded_width = 0, coded_height = 0;
   double origin_s = 0.0;           // container start time
   double stream_time_base = 0.0;
   double fallback_frame_s = 0.04;  // frame duration when the stream does not say
-  bool demux_done = false, decode_done = false;
+  bool decode_done = false;
   int decoded = 0;
   double last_end_s = 0.0;  // where the last decoded picture stopped being shown
   int output_index = 0;
   Picture current, upcoming;
 
-  ~Impl() {
-    av_frame_free(&frame);
-    av_packet_free(&packet);
-    sws_freeContext(scaler);
-    avcodec_free_context(&codec);
-    avformat_close_input(&format);
-  }
-
-  [[noreturn]] void fail(const std::string& what) const { throw VideoError(path + ": " + what); }
-
-  void open() {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) fail("no such file");
-    if (std::filesystem::is_directory(path, ec)) fail("is a directory, not a video file");
-    int rc = avformat_open_input(&format, path.c_str(), nullptr, nullptr);
-    if (rc < 0) fail("not a media file FFmpeg can read (" + av_message(rc) + ")");
-    if ((rc = avformat_find_stream_info(format, nullptr)) < 0)
-      fail("cannot read stream information (" + av_message(rc) + "); the file may be truncated");
-    const AVCodec* decoder = nullptr;
-    stream_index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0);
-    if (stream_index == AVERROR_STREAM_NOT_FOUND) fail("has no video stream (is it an audio file?)");
-    if (stream_index < 0 || !decoder) fail("no decoder for its video codec in this FFmpeg build");
-    AVStream* stream = format->streams[stream_index];
-    if (stream->disposition & AV_DISPOSITION_ATTACHED_PIC) fail("has only a cover picture, no video");
-    codec = avcodec_alloc_context3(decoder);
-    if (!codec) throw std::bad_alloc();
-    if ((rc = avcodec_parameters_to_context(codec, stream->codecpar)) < 0 || (rc = avcodec_open2(codec, decoder, nullptr)) < 0)
-      fail("cannot open the " + std::string(decoder->name) + " decoder (" + av_message(rc) + ")");
+  Impl(const std::string& path, double output_fps) : input(path, media::StreamKind::video), fps(output_fps) {
+    AVCodecContext* codec = input.codec();
+    AVFormatContext* format = input.format();
+    AVStream* stream = input.stream();
     coded_width = codec->width;
     coded_height = codec->height;
-    if (coded_width <= 0 || coded_height <= 0) fail("video stream has no picture size");
+    if (coded_width <= 0 || coded_height <= 0) input.fail("video stream has no picture size");
 
     stream_time_base = av_q2d(stream->time_base);
     origin_s = format->start_time != AV_NOPTS_VALUE ? static_cast<double>(format->start_time) / AV_TIME_BASE : 0.0;
 
-    info.codec = decoder->name;
+    info.codec = codec->codec->name;
     const AVRational rate = stream->avg_frame_rate.num > 0 ? stream->avg_frame_rate : stream->r_frame_rate;
     info.nominal_fps = stream->r_frame_rate.num > 0 ? av_q2d(stream->r_frame_rate) : av_q2d(rate);
     info.average_fps = rate.num > 0 ? av_q2d(rate) : info.nominal_fps;
@@ -124,48 +91,24 @@ struct VideoReader::Impl {
     const bool quarter = info.rotation_degrees == 90 || info.rotation_degrees == 270;
     info.width = quarter ? coded_height : coded_width;
     info.height = quarter ? coded_width : coded_height;
-
-    packet = av_packet_alloc();
-    frame = av_frame_alloc();
-    if (!packet || !frame) throw std::bad_alloc();
   }
+
+  ~Impl() { sws_freeContext(scaler); }
 
   // Decodes the next source picture into `out`; false when the stream has ended.
   bool decode_next(Picture& out) {
-    while (true) {
-      int rc = avcodec_receive_frame(codec, frame);
-      if (rc == 0) {
-        store(out);
-        av_frame_unref(frame);
-        return true;
-      }
-      if (rc == AVERROR_EOF) return false;
-      if (rc != AVERROR(EAGAIN)) fail("video data cannot be decoded (" + av_message(rc) + ")");
-      if (demux_done) return false;
-      rc = av_read_frame(format, packet);
-      if (rc == AVERROR_EOF) {
-        demux_done = true;
-        avcodec_send_packet(codec, nullptr);
-        continue;
-      }
-      if (rc < 0) fail("read error (" + av_message(rc) + "); the file may be truncated or corrupt");
-      if (packet->stream_index == stream_index) {
-        rc = avcodec_send_packet(codec, packet);
-        if (rc < 0 && rc != AVERROR(EAGAIN) && rc != AVERROR_INVALIDDATA) {
-          av_packet_unref(packet);
-          fail("video data cannot be decoded (" + av_message(rc) + ")");
-        }
-      }
-      av_packet_unref(packet);
-    }
+    AVFrame* frame = input.next_frame();
+    if (!frame) return false;
+    store(frame, out);
+    return true;
   }
 
-  void store(Picture& out) {
+  void store(const AVFrame* frame, Picture& out) {
     if (frame->width != coded_width || frame->height != coded_height)
-      fail("picture size changes mid-stream (" + std::to_string(frame->width) + "x" + std::to_string(frame->height) + "); re-encode the video with a fixed size");
+      input.fail("picture size changes mid-stream (" + std::to_string(frame->width) + "x" + std::to_string(frame->height) + "); re-encode the video with a fixed size");
     scaler = sws_getCachedContext(scaler, coded_width, coded_height, static_cast<AVPixelFormat>(frame->format),
                                   coded_width, coded_height, AV_PIX_FMT_RGB24, SWS_BICUBIC, nullptr, nullptr, nullptr);
-    if (!scaler) fail("cannot convert its pixel format to RGB");
+    if (!scaler) input.fail("cannot convert its pixel format to RGB");
     // swscale's SIMD paths may write a little past the last pixel: give them room, then trim.
     const std::size_t bytes = static_cast<std::size_t>(coded_width) * coded_height * 3;
     std::vector<std::uint8_t> rgb(bytes + 64);
@@ -194,7 +137,7 @@ struct VideoReader::Impl {
     const double epsilon = 1e-6;
     if (!current.valid) {
       if (!decode_next(current)) {
-        if (decoded == 0) fail("contains no decodable video frames");
+        if (decoded == 0) input.fail("contains no decodable video frames");
         return false;
       }
       upcoming.valid = false;
@@ -222,11 +165,9 @@ struct VideoReader::Impl {
   }
 };
 
-VideoReader::VideoReader(const std::string& path, double fps) : impl_(std::make_unique<Impl>()) {
-  if (!(fps > 0.0 && fps <= 240.0)) throw VideoError("frame rate must be in (0, 240], got " + std::to_string(fps));
-  impl_->path = path;
-  impl_->fps = fps;
-  impl_->open();
+VideoReader::VideoReader(const std::string& path, double fps) {
+  if (!(fps > 0.0 && fps <= 240.0)) throw VideoError(path + ": frame rate must be in (0, 240], got " + std::to_string(fps));
+  impl_ = std::make_unique<Impl>(path, fps);
 }
 
 VideoReader::~VideoReader() = default;

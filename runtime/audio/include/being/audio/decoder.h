@@ -4,18 +4,16 @@
 // channel layout, integer or float samples. Decoding streams: memory stays flat for hour-long files.
 #pragma once
 
+#include "being/media/media_error.h"
+
 #include <cstddef>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace being::audio {
 
-class AudioError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using AudioError = being::media::MediaError;
 
 struct AudioSourceInfo {
   std::string codec;         // e.g. "mp3", "pcm_s24le"

@@ -3,18 +3,16 @@
 // interrupted render leaves no half file that looks complete.
 #pragma once
 
+#include "being/media/media_error.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <stdexcept>
 
 namespace being::encode {
 
-class EncodeError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using EncodeError = being::media::MediaError;
 
 struct Mp4Options {
   int width = 512;               // even

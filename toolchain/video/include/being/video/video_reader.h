@@ -6,18 +6,16 @@
 // metadata is applied, so frames come out the way players show them.
 #pragma once
 
+#include "being/media/media_error.h"
+
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace being::video {
 
-class VideoError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using VideoError = being::media::MediaError;
 
 struct VideoInfo {
   std::string codec;
