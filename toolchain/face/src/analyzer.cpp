@@ -109,11 +109,7 @@ const std::vector<std::string>& FaceAnalyzer::blendshape_names() const { return 
 FaceFrame FaceAnalyzer::analyze(const at::Tensor& frame_in) {
   Impl& m = *impl_;
   c10::NoGradGuard no_grad;  // c10:: exists in LibTorch 1.13 and 2.x; at:: only in 1.x
-  at::Tensor frame = frame_in.dim() == 3 ? frame_in.unsqueeze(0) : frame_in;
-  if (frame.dim() != 4 || frame.size(0) != 1 || frame.size(3) != 3) {
-    throw std::invalid_argument("FaceAnalyzer: the frame must be [H,W,3] or [1,H,W,3] RGB");
-  }
-  frame = frame.scalar_type() == at::kByte ? frame.to(m.device, at::kFloat) / 255.0 : frame.to(m.device, at::kFloat);
+  const at::Tensor frame = rgb_frame(frame_in, m.device, "FaceAnalyzer");
   const int width = static_cast<int>(frame.size(2)), height = static_cast<int>(frame.size(1));
 
   FaceFrame result;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 namespace being::face {
 
@@ -40,6 +41,14 @@ at::Tensor crop_rotated(const at::Tensor& images, const std::vector<RotatedRect>
   // interpolation 0 = bilinear; padding 0 = zeros, 1 = border (replicate the edge pixels).
   const int64_t padding = border == Border::Zero ? 0 : 1;
   return at::grid_sampler(source, g, 0, padding, false).permute({0, 2, 3, 1}).contiguous();
+}
+
+at::Tensor rgb_frame(const at::Tensor& frame, const c10::Device& device, const char* caller) {
+  const at::Tensor f = frame.dim() == 3 ? frame.unsqueeze(0) : frame;
+  if (f.dim() != 4 || f.size(0) != 1 || f.size(3) != 3) {
+    throw std::invalid_argument(std::string(caller) + ": the frame must be [H,W,3] or [1,H,W,3] RGB");
+  }
+  return f.scalar_type() == at::kByte ? f.to(device, at::kFloat) / 255.0 : f.to(device, at::kFloat);
 }
 
 at::Tensor letterbox_square(const at::Tensor& images, int size) {

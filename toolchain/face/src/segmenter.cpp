@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "being/face/crop.h"
 #include "being/models/model_store.h"
 #include "being/tflite/graph.h"
 
@@ -65,11 +66,7 @@ void Segmenter::reset() { impl_->previous_hair = at::Tensor(); }
 Masks Segmenter::segment(const at::Tensor& frame_in) {
   Impl& m = *impl_;
   c10::NoGradGuard no_grad;  // c10:: exists in LibTorch 1.13 and 2.x; at:: only in 1.x
-  at::Tensor frame = frame_in.dim() == 3 ? frame_in.unsqueeze(0) : frame_in;
-  if (frame.dim() != 4 || frame.size(0) != 1 || frame.size(3) != 3) {
-    throw std::invalid_argument("Segmenter: the frame must be [H,W,3] or [1,H,W,3] RGB");
-  }
-  frame = frame.scalar_type() == at::kByte ? frame.to(m.device, at::kFloat) / 255.0 : frame.to(m.device, at::kFloat);
+  const at::Tensor frame = rgb_frame(frame_in, m.device, "Segmenter");
   const int64_t h = frame.size(1), w = frame.size(2);
 
   Masks out;

@@ -3,12 +3,17 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 #include <vector>
 
 #include "being/face/roi.h"
 
 namespace being::face {
+
+// A frame as the face models take it: [H,W,3] or [1,H,W,3] RGB, float in [0,1] or uint8 in
+// [0,255] -> [1,H,W,3] float in [0,1] on `device`. Throws std::invalid_argument naming `caller`.
+at::Tensor rgb_frame(const at::Tensor& frame, const c10::Device& device, const char* caller);
 
 // What crop pixels outside the image get: the nearest edge pixel (the landmark model's crop) or
 // zero (the detector's letterboxed input).
