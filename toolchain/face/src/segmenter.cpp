@@ -3,7 +3,6 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
-#include <stdexcept>
 #include <vector>
 
 #include "being/face/crop.h"
