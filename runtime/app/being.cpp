@@ -1,5 +1,8 @@
 // being: plays avatars. Subcommands appear as they work end to end.
 #include "being/asset/avatar.h"
+#ifdef BEING_HAVE_RENDER
+#include "render_command.h"
+#endif
 
 #include <CLI/CLI.hpp>
 
@@ -30,6 +33,20 @@ int main(int argc, char** argv) {
   auto* inspect = app.add_subcommand("inspect", "Validate an .avatar file and summarise its contents");
   inspect->add_option("avatar", inspect_path, "The .avatar file")->required();
 
+#ifdef BEING_HAVE_RENDER
+  being::app::RenderOptions render_options;
+  auto* render = app.add_subcommand("render", "Render an avatar driven by an audio file to an MP4 or to RGBA PNG frames");
+  render->add_option("avatar", render_options.avatar, "The .avatar file")->required();
+  render->add_option("--audio", render_options.audio, "Audio file that drives the avatar (any format FFmpeg reads)")->required();
+  render->add_option("-o,--output", render_options.output, "OUT.mp4 (H.264 + AAC), or a pattern such as frames/%05d.png for RGBA frames")->required();
+  render->add_option("--fps", render_options.fps, "Output frame rate")->check(CLI::IsMember({25, 30, 60}))->capture_default_str();
+  render->add_option("--size", render_options.size, "Output size WxH (default: the avatar camera's)")
+      ->check(CLI::Validator(being::app::check_size, "WxH"));
+  render->add_option("--background", render_options.background,
+                     "plate, transparent (PNG frames only) or #rrggbb (default: plate when the avatar has plates, else black)")
+      ->check(CLI::Validator(being::app::check_background, "plate|transparent|#rrggbb"));
+#endif
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -38,6 +55,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (*inspect) return run_inspect(inspect_path);
+#ifdef BEING_HAVE_RENDER
+    if (*render) return being::app::run_render(render_options);
+#endif
   } catch (const std::exception& e) {
     std::cerr << "being: " << e.what() << "\n";
     return 1;
