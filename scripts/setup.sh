@@ -25,8 +25,9 @@ packages=(
   libglm-dev libstb-dev libeigen3-dev
   # audio features (FFT)
   libkissfft-dev
-  # training and face analysis (toolchain only; the runtime never links it)
-  libtorch-dev
+  # training and face analysis (toolchain only; the runtime never links it), on OpenBLAS: Debian's
+  # reference BLAS makes the face models 3-13x slower
+  libtorch-dev libopenblas0-pthread
   # Vulkan renderer, with Mesa's CPU driver (lavapipe) for machines without a GPU
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers
   # video and audio decoding/encoding
