@@ -172,6 +172,45 @@ TEST(BeingRender, TransparentBackgroundGivesRgbaFrames) {
   EXPECT_FALSE(fs::exists(dir / "f005.png"));
 }
 
+being::asset::Tensor zeros(const std::string& name, std::vector<int64_t> shape) {
+  being::asset::Tensor t;
+  t.name = name;
+  t.data.assign(static_cast<std::size_t>(shape[0] * (shape.size() > 1 ? shape[1] : 1)) * 4, 0);
+  t.shape = std::move(shape);
+  return t;
+}
+
+TEST(BeingRender, PlatesMustExistAndADeformationNetworkIsIgnoredWithAWarning) {
+  const auto dir = being::test::scratch_dir("being_render_variants");
+  make_audio(dir / "speech.wav", 0.2, "between(t,0,1)", "-ac 1");
+  auto avatar = being::asset::read_avatar(BEING_TEST_AVATAR);
+  avatar.idle.plates.clear();
+  being::asset::Network deformation;
+  deformation.name = "deformation";
+  deformation.input_dim = static_cast<int64_t>(avatar.face.expression_dim());
+  deformation.output_dim = 3;
+  being::asset::Layer linear;
+  linear.type = being::asset::LayerType::linear;
+  linear.in = deformation.input_dim;
+  linear.out = 3;
+  deformation.layers = {linear};
+  deformation.tensors = {zeros("layers.0.weight", {3, deformation.input_dim}), zeros("layers.0.bias", {3})};
+  avatar.networks.push_back(deformation);
+  const fs::path variant = dir / "no-plates.avatar";
+  being::asset::write_avatar(avatar, variant);
+
+  const std::string base = std::string("'") + BEING_EXECUTABLE + "' render '" + variant.string() + "' --audio '" +
+                           (dir / "speech.wav").string() + "' --size 64x64 -o '" + (dir / "out.mp4").string() + "'";
+  const auto [plate_code, plate_out] = run(base + " --background plate");
+  EXPECT_EQ(plate_code, 1) << plate_out;
+  EXPECT_NE(plate_out.find("no idle-loop plates"), std::string::npos) << plate_out;
+
+  const auto [code, out] = run(base);  // without plates the default background is black
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("warning: this runtime version ignores the avatar's \"deformation\" network"), std::string::npos) << out;
+  EXPECT_TRUE(fs::exists(dir / "out.mp4"));
+}
+
 TEST(BeingRender, RendersAudioOfAnyRateChannelCountAndSampleFormat) {
   const auto dir = being::test::scratch_dir("being_render_formats");
   const std::vector<std::pair<std::string, std::string>> inputs = {
