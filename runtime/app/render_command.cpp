@@ -2,6 +2,7 @@
 
 #include "being/animate/deform.h"
 #include "being/animate/expression.h"
+#include "being/animate/pose.h"
 #include "being/asset/avatar.h"
 #include "being/audio/decoder.h"
 #include "being/encode/mp4_writer.h"
@@ -60,28 +61,6 @@ std::optional<Size> parse_size(const std::string& value) {
   const Size size{std::stoi(m[1]), std::stoi(m[2])};
   if (size.width < 16 || size.height < 16 || size.width > 8192 || size.height > 8192) return std::nullopt;
   return size;
-}
-
-// Which frame of the idle loop output frame `frame` shows: the loop runs at its own rate, wrapping.
-std::size_t idle_index(int64_t frame, int fps, const asset::IdleLoop& idle) {
-  const auto index = static_cast<int64_t>(std::floor(static_cast<double>(frame) * idle.fps / fps));
-  return static_cast<std::size_t>(index % static_cast<int64_t>(idle.frame_count()));
-}
-
-// World (head space) -> camera, row-major 4x4, from the idle loop's pose `f`.
-void pose_matrix(const asset::IdleLoop& idle, std::size_t f, double view[16]) {
-  const float* q = &idle.rotations[f * 4];
-  const double n = std::sqrt(double(q[0]) * q[0] + double(q[1]) * q[1] + double(q[2]) * q[2] + double(q[3]) * q[3]);
-  const double x = q[0] / n, y = q[1] / n, z = q[2] / n, w = q[3] / n;
-  const double r[9] = {1 - 2 * (y * y + z * z), 2 * (x * y - z * w),     2 * (x * z + y * w),
-                       2 * (x * y + z * w),     1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-                       2 * (x * z - y * w),     2 * (y * z + x * w),     1 - 2 * (x * x + y * y)};
-  for (int row = 0; row < 3; ++row) {
-    for (int col = 0; col < 3; ++col) view[row * 4 + col] = r[row * 3 + col];
-    view[row * 4 + 3] = idle.translations[f * 3 + row];
-  }
-  view[12] = view[13] = view[14] = 0;
-  view[15] = 1;
 }
 
 // Decodes plate `f` to RGB8 at the output size (bilinear when the sizes differ).
@@ -257,14 +236,14 @@ int render(const RenderOptions& options) {
   for (int64_t i = 0; codes->next(code.data()); ++i) {
     deformer.apply(code.data(), geometry);
     renderer.update_geometry(geometry.positions.data(), geometry.rotations.data(), geometry.log_scales.data());
-    const std::size_t f = idle_index(i, options.fps, avatar.idle);
+    const std::size_t f = animate::idle_frame(i, options.fps, avatar.idle);
     if (wants_plate && f != plate_shown) {
       const auto plate = decode_plate(avatar.idle.plates[f], f, size);
       renderer.set_plate(plate.data(), size.width, size.height);
       plate_shown = f;
     }
     double view[16];
-    pose_matrix(avatar.idle, f, view);
+    animate::head_to_camera(avatar.idle, f, view);
     renderer.render(render::make_camera(intrinsics, view));
     sink->add_frame(i, renderer.host_rgba());
     if (sound) {

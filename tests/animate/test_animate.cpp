@@ -3,6 +3,7 @@
 // the test avatar's mouth opens at the frames where sound starts (0 +- 1 frame).
 #include "being/animate/deform.h"
 #include "being/animate/expression.h"
+#include "being/animate/pose.h"
 #include "being_test.h"
 
 #include <gtest/gtest.h>
@@ -227,6 +228,33 @@ TEST(ExpressionCodes, WindowCoversTheContextAroundEachFrame) {
   EXPECT_EQ(w.first(10, 25), 40 - 8);
   EXPECT_EQ(w.first(10, 50), 20 - 8);  // t = 0.2 s at 50 fps
   EXPECT_EQ(w.centre(1, 30), 3);       // t = 33.3 ms: mel frame 3 (30 ms) is nearest
+}
+
+TEST(Pose, TheIdleLoopRunsAtItsOwnRateAndWraps) {
+  const auto& idle = test_avatar().idle;  // 8 frames at 12.5 fps
+  ASSERT_EQ(idle.frame_count(), 8u);
+  EXPECT_EQ(idle_frame(0, 25, idle), 0u);
+  EXPECT_EQ(idle_frame(1, 25, idle), 0u);
+  EXPECT_EQ(idle_frame(2, 25, idle), 1u);
+  EXPECT_EQ(idle_frame(15, 25, idle), 7u);
+  EXPECT_EQ(idle_frame(16, 25, idle), 0u);
+  EXPECT_EQ(idle_frame(12, 30, idle), 5u);  // t = 0.4 s
+  EXPECT_EQ(idle_frame(1000, 60, idle), 0u);  // floor(1000 * 12.5 / 60) = 208 = 26 loops
+}
+
+TEST(Pose, HeadToCameraIsTheIdlePose) {
+  const auto& idle = test_avatar().idle;
+  double view[16];
+  head_to_camera(idle, 3, view);
+  // The pose maps the head-space origin to t and keeps lengths (a rotation).
+  for (int k = 0; k < 3; ++k) EXPECT_DOUBLE_EQ(view[k * 4 + 3], idle.translations[3 * 3 + k]);
+  for (int col = 0; col < 3; ++col) {
+    const double n = view[col] * view[col] + view[4 + col] * view[4 + col] + view[8 + col] * view[8 + col];
+    EXPECT_NEAR(n, 1.0, 1e-6);
+  }
+  // The face (+z in head space) looks at the camera (-z in camera space).
+  EXPECT_LT(view[2 * 4 + 2], -0.9);
+  EXPECT_EQ(view[15], 1.0);
 }
 
 TEST(ExpressionCodes, AnAvatarWithoutAnAudioEncoderIsRejected) {

@@ -2,6 +2,7 @@
 // and one AAC stream of equal length, the mouth opening in the rendered frames at the frames where
 // sound starts (0 +- 1 frame), RGBA frames with a transparent background, and audio inputs of other
 // rates, channel counts and sample formats. Audio files are made with the ffmpeg CLI.
+#include "being/animate/pose.h"
 #include "being/asset/avatar.h"
 #include "being_test.h"
 
@@ -92,12 +93,8 @@ std::vector<double> mouth_green(const fs::path& dir, int frames, int size) {
   // The mouth interior's neutral extent in head space, widened downwards for the open jaw,
   // projected with the first idle pose (the loop sways by about a pixel at this size).
   double lo[2] = {1e9, 1e9}, hi[2] = {-1e9, -1e9};
-  const float* q = avatar.idle.rotations.data();
-  const float* t = avatar.idle.translations.data();
-  const double x = q[0], y = q[1], z = q[2], w = q[3];
-  const double r[9] = {1 - 2 * (y * y + z * z), 2 * (x * y - z * w),     2 * (x * z + y * w),
-                       2 * (x * y + z * w),     1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-                       2 * (x * z - y * w),     2 * (y * z + x * w),     1 - 2 * (x * x + y * y)};
+  double view[16];
+  being::animate::head_to_camera(avatar.idle, 0, view);
   const double scale = double(size) / avatar.camera.width;
   for (std::size_t i = 0; i < avatar.gaussians.count(); ++i) {
     if (avatar.binding.groups[i] != uint8_t(being::asset::GaussianGroup::mouth_interior)) continue;
@@ -105,7 +102,7 @@ std::vector<double> mouth_green(const fs::path& dir, int frames, int size) {
     for (double drop : {0.0, -0.012}) {
       const double h[3] = {p[0], p[1] + drop, p[2]};
       double c[3];
-      for (int k = 0; k < 3; ++k) c[k] = r[k * 3] * h[0] + r[k * 3 + 1] * h[1] + r[k * 3 + 2] * h[2] + t[k];
+      for (int k = 0; k < 3; ++k) c[k] = view[k * 4] * h[0] + view[k * 4 + 1] * h[1] + view[k * 4 + 2] * h[2] + view[k * 4 + 3];
       const double u = (avatar.camera.fx * c[0] / c[2] + avatar.camera.cx) * scale;
       const double v = (avatar.camera.fy * c[1] / c[2] + avatar.camera.cy) * scale;
       lo[0] = std::min(lo[0], u), hi[0] = std::max(hi[0], u), lo[1] = std::min(lo[1], v), hi[1] = std::max(hi[1], v);
