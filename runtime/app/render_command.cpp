@@ -251,7 +251,7 @@ int render(const RenderOptions& options) {
       const int64_t until = (i + 1) * kMp4AudioRate / options.fps;
       samples.resize(static_cast<std::size_t>(std::max<int64_t>(until - samples_sent, 0)));
       const std::size_t got = samples.empty() ? 0 : sound->read(samples.data(), samples.size());
-      sink->add_audio(samples.data(), got);
+      if (got > 0) sink->add_audio(samples.data(), got);
       samples_sent += static_cast<int64_t>(got);
     }
     const auto now = std::chrono::steady_clock::now();
