@@ -134,6 +134,7 @@ std::vector<float> expression_codes(const asset::Avatar& avatar, const std::vect
 
 ExpressionStream::ExpressionStream(const asset::Avatar& avatar, const std::string& audio_path, int fps)
     : encoder_(avatar),
+      audio_path_(audio_path),
       fps_(fps),
       mel_bins_(avatar.audio.mel_bins),
       normalise_(avatar.audio.normalisation == asset::MelNormalisation::per_utterance),
@@ -185,8 +186,11 @@ bool ExpressionStream::next(float* code) {
   rows_.erase(rows_.begin(), rows_.begin() + drop * mel_bins_);
   base_row_ += drop;
   pull_until(first + w.rows - 1);
+  const int64_t available = base_row_ + static_cast<int64_t>(rows_.size() / mel_bins_);
   gather(first, w.rows, total_rows_, mel_bins_,
          [&](int64_t j, float* dst) {
+           if (j >= available)
+             throw audio::AudioError(audio_path_ + ": the second decoding pass gave fewer samples than the first");
            const auto at = rows_.begin() + (j - base_row_) * mel_bins_;
            std::copy(at, at + mel_bins_, dst);
          },

@@ -96,6 +96,7 @@ class ExpressionStream {
   void pull_until(int64_t last_row);
 
   ExpressionEncoder encoder_;
+  std::string audio_path_;
   int fps_;
   int mel_bins_;
   bool normalise_;
