@@ -6,6 +6,10 @@
 #include <cstdio>
 #include <iostream>
 
+#ifdef BEING_BAKE_ANALYZE
+#include "being/analyze/video_analysis.h"
+#endif
+
 namespace {
 
 // `bake models`: verifies every file of the model cache against the manifest.
@@ -30,6 +34,32 @@ int run_models(bool quiet) {
   return 0;
 }
 
+#ifdef BEING_BAKE_ANALYZE
+// `bake analyze`: face analysis of a whole video, with a progress line on stderr and a summary.
+int run_analyze(const being::analyze::VideoAnalysisRequest& request) {
+  using being::analyze::FaceStatus;
+  const auto progress = [](int done, int expected) {
+    if (done % 25 == 0 || done == expected) std::fprintf(stderr, "\ranalyze: frame %d of ~%d", done, expected);
+  };
+  const auto s = being::analyze::analyze_video(request, progress);
+  std::fprintf(stderr, "\n");
+  std::printf("frames %d: face %d (ok %d, cut by border %d), no face %d (none found %d, too small %d, blank %d)\n",
+              s.frames, s.with_face(), s.count(FaceStatus::ok), s.count(FaceStatus::cut_by_border),
+              s.frames - s.with_face(), s.count(FaceStatus::no_face), s.count(FaceStatus::too_small),
+              s.count(FaceStatus::blank_frame));
+  std::printf("speed: %.1f frames/s overall; detector+landmarks+blendshapes %.1f frames/s", s.frames / s.wall_s,
+              s.face_s > 0 ? s.frames / s.face_s : 0.0);
+  if (s.mask_s > 0) std::printf("; masks %.1f frames/s", s.frames / s.mask_s);
+  std::printf(" (%s)\n", request.analysis.device.c_str());
+  std::printf("landmark jitter (nose bridge, eye corners; residual to a 5-frame median): %.3f px RMS, "
+              "interocular %.1f px, over %d frames\n",
+              s.jitter.rms_px, s.jitter.interocular_px, s.jitter.frames);
+  for (const auto* path : {&request.json, &request.overlay, &request.contact_sheet})
+    if (!path->empty()) std::printf("wrote %s\n", path->string().c_str());
+  return s.frames > 0 ? 0 : 1;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -41,6 +71,23 @@ int main(int argc, char** argv) {
   auto* models = app.add_subcommand("models", "Verify the model cache (sha256 of every model file)");
   models->add_flag("-q,--quiet", quiet, "Only list files that are missing or corrupt");
 
+#ifdef BEING_BAKE_ANALYZE
+  being::analyze::VideoAnalysisRequest analyze_request;
+  bool force_masks = false;
+  auto* analyze = app.add_subcommand("analyze", "Face analysis of a video: landmarks, blendshapes, masks; "
+                                                "JSON lines, an overlay video and a contact sheet to check it");
+  analyze->add_option("video", analyze_request.video, "The video to analyse")->required();
+  analyze->add_option("--overlay", analyze_request.overlay, "Write the analysis drawn over the video (MP4)");
+  analyze->add_option("--json", analyze_request.json, "Write one JSON line per frame (docs/face-analysis.md)");
+  analyze->add_option("--contact-sheet", analyze_request.contact_sheet, "Write 12 overlay frames as one PNG");
+  analyze->add_option("--device", analyze_request.analysis.device, "Where the models run")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  analyze->add_option("--max-frames", analyze_request.max_frames, "Stop after this many frames")
+      ->check(CLI::PositiveNumber);
+  analyze->add_option("--fps", analyze_request.fps, "Frame rate the video is sampled at")->check(CLI::Range(1, 120));
+  analyze->add_flag("--masks", force_masks, "Run the person/hair segmenters without an overlay (JSON areas, timing)");
+#endif
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -49,6 +96,13 @@ int main(int argc, char** argv) {
   }
   try {
     if (*models) return run_models(quiet);
+#ifdef BEING_BAKE_ANALYZE
+    if (*analyze) {
+      analyze_request.analysis.masks =
+          force_masks || !analyze_request.overlay.empty() || !analyze_request.contact_sheet.empty();
+      return run_analyze(analyze_request);
+    }
+#endif
   } catch (const std::exception& e) {
     std::cerr << "bake: " << e.what() << "\n";
     return 1;
