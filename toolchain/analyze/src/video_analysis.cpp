@@ -8,7 +8,6 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <set>
 
 #include "being/analyze/overlay.h"
 #include "being/audio/decoder.h"
@@ -61,6 +60,11 @@ std::vector<std::uint8_t> even_frame(const draw::Image& image, int width, int he
     std::copy_n(image.at(0, y), image.width * 3, &out[static_cast<std::size_t>(y) * width * 3]);
   return out;
 }
+
+struct Thumbnail {
+  draw::Image image;
+  std::string caption;
+};
 
 }  // namespace
 
@@ -124,13 +128,17 @@ VideoAnalysisSummary analyze_video(const VideoAnalysisRequest& request, const Pr
 
   FrameAnalyzer analyzer(request.analysis);
   const auto& names = analyzer.blendshape_names();
-  std::set<int> sheet_frames;
-  const int sheet_count = std::max(1, std::min(request.contact_frames, std::max(expected, 1)));
-  for (int k = 0; k < sheet_count; ++k)
-    sheet_frames.insert(sheet_count == 1 ? 0 : static_cast<int>(std::lround(k * (expected - 1.0) / (sheet_count - 1))));
-  std::vector<draw::Image> thumbnails;
-  std::vector<std::string> captions;
+  // The frame count is known only at the end (the duration is an estimate), so thumbnails are kept
+  // at a stride giving about three times as many as the sheet needs, plus the last frame, and the
+  // sheet picks evenly among them.
+  const int sheet_stride = std::max(1, expected / (3 * std::max(1, request.contact_frames)));
+  std::vector<Thumbnail> thumbnails;
   const int thumb_factor = std::max(1, (info.width + 319) / 320);
+  const auto thumbnail = [&](const draw::Image& overlay_image, const video::Frame& f, const FrameAnalysis& a) {
+    return Thumbnail{shrink(overlay_image, thumb_factor), "frame " + std::to_string(f.index) + " " + to_string(a.status)};
+  };
+  video::Frame last_frame;
+  FrameAnalysis last_analysis;
 
   VideoAnalysisSummary summary;
   std::vector<std::vector<face::Landmark>> tracks;
@@ -144,7 +152,7 @@ VideoAnalysisSummary analyze_video(const VideoAnalysisRequest& request, const Pr
     ++summary.by_status[static_cast<int>(a.status)];
     tracks.push_back(a.status == FaceStatus::ok ? a.landmarks : std::vector<face::Landmark>{});
     if (json) json->stream() << json_line(a, frame.index, frame.time_s, names) << '\n';
-    const bool thumb = sheet_probe && sheet_frames.count(frame.index);
+    const bool thumb = sheet_probe && frame.index % sheet_stride == 0;
     if (overlay || thumb) {
       const draw::Image image = draw_overlay(frame.rgb.data(), a, frame.index, frame.time_s, names);
       if (overlay) {
@@ -163,10 +171,13 @@ VideoAnalysisSummary analyze_video(const VideoAnalysisRequest& request, const Pr
           samples_written = until;
         }
       }
-      if (thumb) {
-        thumbnails.push_back(shrink(image, thumb_factor));
-        captions.push_back("frame " + std::to_string(frame.index) + " " + to_string(a.status));
-      }
+      if (thumb) thumbnails.push_back(thumbnail(image, frame, a));
+    }
+    if (sheet_probe && !thumb) {
+      last_frame = frame;
+      last_analysis = std::move(a);
+    } else if (sheet_probe) {
+      last_frame.index = -1;
     }
     ++summary.frames;
     if (progress) progress(summary.frames, std::max(expected, summary.frames));
@@ -176,8 +187,20 @@ VideoAnalysisSummary analyze_video(const VideoAnalysisRequest& request, const Pr
   if (overlay) overlay->finish();
   if (json) json->commit();
   if (sheet_probe) {
+    if (last_frame.index >= 0 && !last_frame.rgb.empty()) {
+      const auto image = draw_overlay(last_frame.rgb.data(), last_analysis, last_frame.index, last_frame.time_s, names);
+      thumbnails.push_back(thumbnail(image, last_frame, last_analysis));
+    }
     if (thumbnails.empty()) throw std::runtime_error("no frames decoded: nothing to put on the contact sheet");
-    draw::write_png(sheet_probe->part(), draw::contact_sheet(thumbnails, captions, 4));
+    const int count = std::min<int>(std::max(1, request.contact_frames), static_cast<int>(thumbnails.size()));
+    std::vector<draw::Image> images;
+    std::vector<std::string> captions;
+    for (int k = 0; k < count; ++k) {
+      const auto& t = thumbnails[count == 1 ? 0 : std::lround(k * (thumbnails.size() - 1.0) / (count - 1))];
+      images.push_back(t.image);
+      captions.push_back(t.caption);
+    }
+    draw::write_png(sheet_probe->part(), draw::contact_sheet(images, captions, 4));
     sheet_probe->commit();
   }
   summary.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
