@@ -8,11 +8,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <numeric>
 #include <random>
 #include <set>
 #include <string>
@@ -219,6 +221,33 @@ TEST(ExpressionCodes, TheMouthOpensAndClosesAtTheFramesOfTheSound) {
     EXPECT_LT(codes[fps / 2], 0.2f);
     EXPECT_GT(codes[static_cast<std::size_t>(1.25 * fps)], 0.8f);
   }
+}
+
+TEST(ExpressionCodes, TheTestAvatarsJawFollowsTheLoudnessOfRealSpeech) {
+  const auto path = test::shared_path("data/audio/en_male_jfk_11s.flac");
+  BEING_REQUIRE_SHARED(path);
+  const auto samples = audio::decode_audio_file(path.string(), 16000);
+  const auto codes = expression_codes(test_avatar(), samples, 25);
+  // Loudness of each frame's 40 ms in dB, against the code: they must rise and fall together
+  // (0.90 measured).
+  std::vector<double> loudness, code;
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    double energy = 1e-10;
+    for (std::size_t s = i * 640; s < std::min(samples.size(), (i + 1) * 640); ++s) energy += samples[s] * samples[s];
+    loudness.push_back(10 * std::log10(energy));
+    code.push_back(codes[i]);
+  }
+  auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
+  const double ml = mean(loudness), mc = mean(code);
+  double cov = 0, vl = 0, vc = 0;
+  for (std::size_t i = 0; i < code.size(); ++i) {
+    cov += (loudness[i] - ml) * (code[i] - mc);
+    vl += (loudness[i] - ml) * (loudness[i] - ml);
+    vc += (code[i] - mc) * (code[i] - mc);
+  }
+  EXPECT_GT(cov / std::sqrt(vl * vc), 0.7) << "correlation of jaw opening and loudness";
+  EXPECT_LT(*std::min_element(code.begin(), code.end()), 0.2) << "the mouth closes in pauses";
+  EXPECT_GT(*std::max_element(code.begin(), code.end()), 0.8) << "and opens wide on loud syllables";
 }
 
 TEST(ExpressionCodes, WindowCoversTheContextAroundEachFrame) {
