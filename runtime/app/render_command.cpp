@@ -1,7 +1,7 @@
 #include "render_command.h"
 
 #include "being/animate/deform.h"
-#include "being/animate/expression.h"
+#include "being/animate/expression_stream.h"
 #include "being/animate/pose.h"
 #include "being/asset/avatar.h"
 #include "being/audio/decoder.h"

@@ -2,7 +2,7 @@
 // carries its Gaussians rigidly, streaming and whole-file expression codes are the same bits, and
 // the test avatar's mouth opens at the frames where sound starts (0 +- 1 frame).
 #include "being/animate/deform.h"
-#include "being/animate/expression.h"
+#include "being/animate/expression_stream.h"
 #include "being/animate/pose.h"
 #include "being_test.h"
 

@@ -5,13 +5,12 @@
 #pragma once
 
 #include "being/asset/avatar.h"
-#include "being/audio/decoder.h"
 #include "being/audio/log_mel.h"
 #include "being/nn/sequential.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +52,21 @@ class MelStatistics {
   std::vector<double> sum_, sum_sq_;
 };
 
+// Copies window rows first .. first+rows-1 into `out`; `row(j, dst)` writes row j (0 <= j < total);
+// rows outside the signal are zeros (the mean after normalisation).
+template <typename RowAt>
+void gather_window(int64_t first, int rows, int64_t total, int bins, RowAt row, float* out) {
+  for (int r = 0; r < rows; ++r) {
+    const int64_t j = first + r;
+    float* dst = out + static_cast<std::size_t>(r) * bins;
+    if (j < 0 || j >= total) {
+      std::fill(dst, dst + bins, 0.0f);
+    } else {
+      row(j, dst);
+    }
+  }
+}
+
 // The avatar's "audio_encoder" applied to one window of normalised mel frames.
 class ExpressionEncoder {
  public:
@@ -77,37 +91,5 @@ int64_t frame_count(int64_t samples, int sample_rate, int fps);
 // Whole-buffer form: codes of every output frame (frame_count * expression_dim floats) for mono
 // samples at the avatar's sample rate.
 std::vector<float> expression_codes(const asset::Avatar& avatar, const std::vector<float>& samples, int fps);
-
-// File form with constant memory: a first pass over the file gathers the normalisation statistics
-// and the sample count, the second decodes again and yields one code per output frame.
-class ExpressionStream {
- public:
-  // Throws audio::AudioError when the file cannot be decoded.
-  ExpressionStream(const asset::Avatar& avatar, const std::string& audio_path, int fps);
-  ~ExpressionStream();
-
-  int64_t frame_count() const { return frame_count_; }
-  int64_t samples() const { return total_samples_; }
-  std::size_t code_dim() const { return encoder_.code_dim(); }
-  // Writes the next frame's code; false after the last frame.
-  bool next(float* code);
-
- private:
-  void pull_until(int64_t last_row);
-
-  ExpressionEncoder encoder_;
-  std::string audio_path_;
-  int fps_;
-  int mel_bins_;
-  bool normalise_;
-  std::unique_ptr<MelStatistics> statistics_;
-  std::unique_ptr<audio::AudioDecoder> decoder_;
-  audio::LogMel log_mel_;
-  bool decoder_done_ = false;
-  int64_t total_samples_ = 0, frame_count_ = 0, next_frame_ = 0;
-  std::deque<float> rows_;  // normalised mel frames from row base_row_ on
-  int64_t base_row_ = 0, total_rows_ = 0;
-  std::vector<float> window_, chunk_, mel_;
-};
 
 }  // namespace being::animate
