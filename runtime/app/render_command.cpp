@@ -93,10 +93,8 @@ std::uint8_t to_byte(float v) { return static_cast<std::uint8_t>(std::lround(std
 // Where frames go: an MP4 with the audio, or one RGBA PNG per frame.
 class FrameSink {
  public:
-  // The RGB buffer has slack at the end: swscale's SIMD paths read up to 16 bytes past the last
-  // pixel of the frame Mp4Writer hands it (valgrind: invalid read in sws_scale).
   FrameSink(const RenderOptions& options, Size size, int audio_rate)
-      : size_(size), rgb_(static_cast<std::size_t>(size.width) * size.height * 3 + 64) {
+      : size_(size), rgb_(static_cast<std::size_t>(size.width) * size.height * 3) {
     if (options.output.find('%') != std::string::npos) {
       pattern_ = options.output;
       const fs::path first = frame_path(0);

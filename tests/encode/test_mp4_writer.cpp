@@ -7,8 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace fs = std::filesystem;
 using namespace being::encode;
@@ -131,4 +135,27 @@ TEST(Mp4Writer, BadOptionsAndPathsAreClearErrors) {
   const auto unwritable = error_of(dir / "no-such-folder" / "out.mp4", Mp4Options{});
   EXPECT_NE(unwritable.find("cannot be written"), std::string::npos) << unwritable;
   EXPECT_TRUE(fs::is_empty(dir));
+}
+
+// swscale's vector code reads a little past the last RGB pixel; the writer must not hand it the
+// caller's buffer directly. The frame here ends right at an unreadable page.
+TEST(Mp4Writer, NeverReadsPastTheCallersFrame) {
+  auto dir = being::test::scratch_dir("mp4_writer_guard");
+  Mp4Options options;
+  options.width = 64;
+  options.height = 48;
+  options.audio = false;
+  const std::size_t bytes = 64 * 48 * 3, page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  const std::size_t span = (bytes + page - 1) / page * page;
+  auto* region = static_cast<std::uint8_t*>(mmap(nullptr, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(region, MAP_FAILED);
+  ASSERT_EQ(mprotect(region + span, page, PROT_NONE), 0);
+  std::uint8_t* frame = region + span - bytes;
+  const auto rgb = frame_rgb(7, 64, 48);
+  std::memcpy(frame, rgb.data(), bytes);
+  Mp4Writer writer(dir / "guarded.mp4", options);
+  for (int i = 0; i < 3; ++i) writer.add_frame(frame);
+  writer.finish();
+  munmap(region, span + page);
+  EXPECT_EQ(writer.frames_written(), 3);
 }

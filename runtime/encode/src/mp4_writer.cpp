@@ -34,6 +34,9 @@ struct Mp4Writer::Impl {
   AVFrame* audio_frame = nullptr;
   AVPacket* packet = nullptr;
   std::vector<float> audio_fifo;  // 48 kHz samples waiting for a full AAC frame
+  // swscale's vector code reads up to a few bytes past the last RGB pixel, so frames are converted
+  // from this copy with slack at the end, never from the caller's buffer.
+  std::vector<std::uint8_t> rgb_staging;
   std::int64_t frames = 0;
   std::int64_t audio_samples = 0;  // 48 kHz samples sent to the encoder
   bool header_written = false;
@@ -193,7 +196,10 @@ void Mp4Writer::add_frame(const std::uint8_t* rgb) {
   Impl& m = *impl_;
   if (m.finished) m.fail("add_frame after finish");
   m.check(av_frame_make_writable(m.video_frame), "cannot reuse the video frame");
-  const uint8_t* planes[1] = {rgb};
+  const std::size_t bytes = static_cast<std::size_t>(m.options.width) * m.options.height * 3;
+  m.rgb_staging.resize(bytes + 64);
+  std::copy(rgb, rgb + bytes, m.rgb_staging.begin());
+  const uint8_t* planes[1] = {m.rgb_staging.data()};
   const int strides[1] = {m.options.width * 3};
   sws_scale(m.to_yuv, planes, strides, 0, m.options.height, m.video_frame->data, m.video_frame->linesize);
   m.video_frame->pts = m.frames++;
