@@ -8,6 +8,9 @@
 
 #ifdef BEING_BAKE_ANALYZE
 #include "being/analyze/video_analysis.h"
+extern "C" {
+#include <libavutil/log.h>
+}
 #endif
 
 namespace {
@@ -38,6 +41,7 @@ int run_models(bool quiet) {
 // `bake analyze`: face analysis of a whole video, with a progress line on stderr and a summary.
 int run_analyze(const being::analyze::VideoAnalysisRequest& request) {
   using being::analyze::FaceStatus;
+  av_log_set_level(AV_LOG_ERROR);  // the encoder's statistics would break the progress line
   const auto progress = [](int done, int expected) {
     if (done % 25 == 0 || done == expected) std::fprintf(stderr, "\ranalyze: frame %d of ~%d", done, expected);
   };
