@@ -1,6 +1,7 @@
 // `bake analyze` end to end on the first 30 frames of may_5s.mp4: JSON lines (one face a frame,
 // landmarks inside the frame, 52 named blendshapes), an overlay MP4 with as many frames (ffprobe), a
-// contact sheet; and an output that cannot be written leaves none of the others behind.
+// contact sheet; an odd-sized video with the face cut by the border; and an output that cannot be
+// written leaves none of the others behind.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -70,6 +71,36 @@ TEST(BakeAnalyze, JsonOverlayAndContactSheet) {
   EXPECT_GT(fs::file_size(sheet), 10000u);
   for (const auto& entry : fs::directory_iterator(dir))
     EXPECT_NE(entry.path().extension(), ".part") << entry.path();
+}
+
+// An odd-sized crop of the video whose left border cuts the face: the overlay is padded to even
+// sizes for H.264, and every frame says cut_by_border with its landmarks.
+TEST(BakeAnalyze, OddSizedVideoWithTheFaceCutByTheBorder) {
+  const auto video = being::test::shared_path("data/videos/may_5s.mp4");
+  BEING_REQUIRE_SHARED(video);
+  const auto dir = being::test::scratch_dir("bake_analyze_odd");
+  const auto clip = dir / "odd.mp4", json = dir / "odd.jsonl", overlay = dir / "overlay.mp4";
+  const auto [make_code, make] = run("ffmpeg -v error -y -i " + quoted(video) +
+                                     " -frames:v 10 -an -vf crop=320:300:100:60,scale=321:301 -c:v libx264 "
+                                     "-pix_fmt yuv444p " + quoted(clip));
+  ASSERT_EQ(make_code, 0) << make;
+  const auto [code, output] = run(std::string(BAKE_EXECUTABLE) + " analyze " + quoted(clip) + " --json " +
+                                  quoted(json) + " --overlay " + quoted(overlay));
+  ASSERT_EQ(code, 0) << output;
+  EXPECT_NE(output.find("frames 10: face 10 (ok 0, cut by border 10)"), std::string::npos) << output;
+  EXPECT_NE(output.find("jitter: not measured"), std::string::npos) << output;
+  std::ifstream in(json);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j.at("status"), "cut_by_border");
+    EXPECT_EQ(j.at("landmarks").size(), 478u);
+    EXPECT_GT(j.at("outside").get<double>(), 0.05);
+  }
+  const auto [probe_code, probe] =
+      run("ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=width,height,nb_read_frames "
+          "-of csv=p=0 " + quoted(overlay));
+  EXPECT_EQ(probe.substr(0, probe.find_first_of("\r\n")), "322,302,10") << probe;
 }
 
 TEST(BakeAnalyze, UnwritableOutputLeavesNothingBehind) {

@@ -55,9 +55,12 @@ int run_analyze(const being::analyze::VideoAnalysisRequest& request) {
               s.face_s > 0 ? s.frames / s.face_s : 0.0);
   if (s.mask_s > 0) std::printf("; masks %.1f frames/s", s.frames / s.mask_s);
   std::printf(" (%s)\n", request.analysis.device.c_str());
-  std::printf("landmark jitter (nose bridge, eye corners; residual to a 5-frame median): %.3f px RMS, "
-              "interocular %.1f px, over %d frames\n",
-              s.jitter.rms_px, s.jitter.interocular_px, s.jitter.frames);
+  if (s.jitter.frames > 0)
+    std::printf("landmark jitter (nose bridge, eye corners; residual to a 5-frame median): %.3f px RMS, "
+                "interocular %.1f px, over %d frames\n",
+                s.jitter.rms_px, s.jitter.interocular_px, s.jitter.frames);
+  else
+    std::printf("landmark jitter: not measured (no 5 consecutive frames with status ok)\n");
   for (const auto* path : {&request.json, &request.overlay, &request.contact_sheet})
     if (!path->empty()) std::printf("wrote %s\n", path->string().c_str());
   return s.frames > 0 ? 0 : 1;
