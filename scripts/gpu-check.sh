@@ -36,6 +36,11 @@ status=0
   BEING_VULKAN_DEVICE=nvidia "$BUILD/bench/bench_sort" --iterations 20 --key-bits 16 || status=1
   echo "== bench_render"
   for n in 10000 100000; do BEING_VULKAN_DEVICE=nvidia "$BUILD/bench/bench_render" --count $n --iterations 50 || status=1; done
+  echo "== bench_audio_to_frame"
+  for n in 0 100000; do
+    BEING_VULKAN_DEVICE=nvidia "$BUILD/bench/bench_audio_to_frame" --gaussians $n --seconds 20 || status=1
+    BEING_VULKAN_DEVICE=nvidia "$BUILD/bench/bench_audio_to_frame" --gaussians $n --seconds 20 --read-back || status=1
+  done
   echo "== bench_face_analysis"
   if [ -f "${BEING_MODEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/being/models}/mediapipe_face/face_detector.tflite" ]; then
     for b in 1 8 32; do "$BUILD/bench/bench_face_analysis" --device cuda --batch $b --iterations 20 || status=1; done
