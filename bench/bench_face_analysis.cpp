@@ -5,6 +5,7 @@
 // on the picture, and this program needs no FFmpeg and no video (the GPU machine has neither).
 //   bench_face_analysis [--device cpu|cuda] [--batch N] [--size WxH] [--iterations K] [--threads T]
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>  // NoGradGuard: <ATen/ATen.h> brings it in LibTorch 1.13 but not in 2.x
 #include <ATen/Parallel.h>
 
 #include <CLI/CLI.hpp>

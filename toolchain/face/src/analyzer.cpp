@@ -1,6 +1,7 @@
 #include "being/face/analyzer.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>  // NoGradGuard: <ATen/ATen.h> brings it in LibTorch 1.13 but not in 2.x
 
 #include <cmath>
 #include <fstream>
@@ -108,7 +109,7 @@ const std::vector<std::string>& FaceAnalyzer::blendshape_names() const { return 
 
 FaceFrame FaceAnalyzer::analyze(const at::Tensor& frame_in) {
   Impl& m = *impl_;
-  c10::NoGradGuard no_grad;  // c10:: exists in LibTorch 1.13 and 2.x; at:: only in 1.x
+  c10::NoGradGuard no_grad;
   const at::Tensor frame = rgb_frame(frame_in, m.device, "FaceAnalyzer");
   const int width = static_cast<int>(frame.size(2)), height = static_cast<int>(frame.size(1));
 

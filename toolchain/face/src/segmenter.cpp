@@ -1,6 +1,7 @@
 #include "being/face/segmenter.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>  // NoGradGuard: <ATen/ATen.h> brings it in LibTorch 1.13 but not in 2.x
 
 #include <cmath>
 #include <vector>
@@ -64,7 +65,7 @@ void Segmenter::reset() { impl_->previous_hair = at::Tensor(); }
 
 Masks Segmenter::segment(const at::Tensor& frame_in) {
   Impl& m = *impl_;
-  c10::NoGradGuard no_grad;  // c10:: exists in LibTorch 1.13 and 2.x; at:: only in 1.x
+  c10::NoGradGuard no_grad;
   const at::Tensor frame = rgb_frame(frame_in, m.device, "Segmenter");
   const int64_t h = frame.size(1), w = frame.size(2);
 

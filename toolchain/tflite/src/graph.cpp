@@ -1,6 +1,7 @@
 #include "being/tflite/graph.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>  // NoGradGuard: <ATen/ATen.h> brings it in LibTorch 1.13 but not in 2.x
 
 #include <algorithm>
 #include <optional>
@@ -523,7 +524,7 @@ std::vector<at::Tensor> Graph::run(const std::vector<at::Tensor>& inputs) const 
     throw ExecutionError(g.name + ": expected " + std::to_string(g.graph.inputs.size()) + " inputs, got " +
                          std::to_string(inputs.size()));
   }
-  c10::NoGradGuard no_grad;  // c10:: exists in LibTorch 1.13 and 2.x; at:: only in 1.x
+  c10::NoGradGuard no_grad;
   std::vector<at::Tensor> prepared;
   int64_t batch = -1;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
