@@ -90,3 +90,43 @@ TEST(FaceAnalyzer, NonSquareFrameUsesTheLetterbox) {
 }
 
 }  // namespace
+
+TEST(FaceAnalyzer, PrimaryFaceIsTheLargestThenTheMostCentral) {
+  auto box = [](float x, float y, float w, float h) {
+    Detection d;
+    d.score = 0.9f;
+    d.x_min = x, d.y_min = y, d.width = w, d.height = h;
+    return d;
+  };
+  // A big face off to the side wins over a small central one.
+  EXPECT_EQ(primary_face({box(0.45f, 0.4f, 0.1f, 0.1f), box(0.0f, 0.0f, 0.3f, 0.3f)}, 640, 480), 1u);
+  // Two faces of nearly the same size: the one nearer the centre.
+  EXPECT_EQ(primary_face({box(0.0f, 0.3f, 0.3f, 0.3f), box(0.36f, 0.36f, 0.28f, 0.28f)}, 640, 480), 1u);
+  EXPECT_EQ(primary_face({box(0.2f, 0.2f, 0.1f, 0.1f)}, 640, 480), 0u);
+  EXPECT_THROW(primary_face({}, 640, 480), std::invalid_argument);
+}
+
+// Two people in the frame: the larger face is tracked, the other reported.
+TEST(FaceAnalyzer, TracksTheLargerOfTwoFacesAndReportsTheOther) {
+  BEING_REQUIRE_SHARED(being::test::shared_path("data/videos/may_5s.mp4"));
+  const auto frames = being::test::video_frames_rgb("may_5s.mp4", 1.0, 1, 512, 512);
+  ASSERT_TRUE(frames.defined()) << "could not decode frames with the ffmpeg CLI";
+  const auto big = frames[0];
+  const auto small = torch::nn::functional::interpolate(
+                         big.permute({2, 0, 1}).unsqueeze(0),
+                         torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{384, 384}).mode(torch::kBilinear).align_corners(false))
+                         .squeeze(0)
+                         .permute({1, 2, 0});
+  auto canvas = torch::zeros({512, 896, 3});
+  canvas.slice(1, 512, 896).slice(0, 64, 448).copy_(small);
+  canvas.slice(1, 0, 512).copy_(big);
+  FaceAnalyzer analyzer(torch::kCPU);
+  const FaceFrame f = analyzer.analyze(canvas);
+  ASSERT_TRUE(f.found);
+  EXPECT_TRUE(f.detected);
+  EXPECT_LT(f.roi.x_center * 896, 512.0f);  // the tracked face is the big one, on the left
+  ASSERT_EQ(f.other_faces.size(), 1u);
+  const Detection& other = f.other_faces[0];
+  EXPECT_GT((other.x_min + other.width / 2) * 896, 512.0f);  // the reported one is on the right
+  EXPECT_LT(other.width * 896, f.roi.width * 896);
+}

@@ -51,6 +51,9 @@ int run_analyze(const being::analyze::VideoAnalysisRequest& request) {
               s.frames, s.with_face(), s.count(FaceStatus::ok), s.count(FaceStatus::cut_by_border),
               s.frames - s.with_face(), s.count(FaceStatus::no_face), s.count(FaceStatus::too_small),
               s.count(FaceStatus::blank_frame));
+  if (s.frames_with_other_faces > 0)
+    std::printf("more than one face: on %d detection frames; the largest, most central one is tracked "
+                "(other_faces in the JSON)\n", s.frames_with_other_faces);
   std::printf("speed: %.1f frames/s overall; detector+landmarks+blendshapes %.1f frames/s", s.frames / s.wall_s,
               s.face_s > 0 ? s.frames / s.face_s : 0.0);
   if (s.mask_s > 0) std::printf("; masks %.1f frames/s", s.frames / s.mask_s);

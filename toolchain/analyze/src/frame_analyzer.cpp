@@ -80,6 +80,7 @@ FrameAnalysis FrameAnalyzer::analyze(const std::uint8_t* rgb, int width, int hei
   out.face_seconds = seconds_since(start);
   out.detected = f.detected;
   out.presence = f.presence;
+  out.other_faces = f.other_faces;
   if (f.found) {
     out.roi = f.roi;
     std::vector<face::Landmark> px(f.landmarks.size());

@@ -77,6 +77,12 @@ std::string json_line(const FrameAnalysis& a, int frame_index, double time_s,
   j["face"] = has_landmarks(a.status);
   j["detected"] = a.detected;
   j["presence"] = a.presence;
+  if (!a.other_faces.empty()) {
+    auto& others = j["other_faces"] = nlohmann::json::array();
+    for (const auto& d : a.other_faces)
+      others.push_back({{"x", d.x_min * a.width}, {"y", d.y_min * a.height}, {"width", d.width * a.width},
+                        {"height", d.height * a.height}, {"score", d.score}});
+  }
   if (a.status != FaceStatus::no_face && a.status != FaceStatus::blank_frame) {
     j["roi"] = {{"x", a.roi.x_center * a.width}, {"y", a.roi.y_center * a.height}, {"width", a.roi.width * a.width},
                 {"height", a.roi.height * a.height}, {"rotation", a.roi.rotation}};
@@ -150,6 +156,7 @@ VideoAnalysisSummary analyze_video(const VideoAnalysisRequest& request, const Pr
     summary.face_s += a.face_seconds;
     summary.mask_s += a.mask_seconds;
     ++summary.by_status[static_cast<int>(a.status)];
+    if (!a.other_faces.empty()) ++summary.frames_with_other_faces;
     tracks.push_back(a.status == FaceStatus::ok ? a.landmarks : std::vector<face::Landmark>{});
     if (json) json->stream() << json_line(a, frame.index, frame.time_s, names) << '\n';
     const bool thumb = sheet_probe && frame.index % sheet_stride == 0;

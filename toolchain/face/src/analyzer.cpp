@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 
@@ -63,16 +64,17 @@ struct FaceAnalyzer::Impl {
     }
   }
 
-  std::optional<Detection> detect(const at::Tensor& frame, int width, int height) const {
+  // Every face the detector sees, normalized to the frame.
+  std::vector<Detection> detect(const at::Tensor& frame, int width, int height) const {
     const at::Tensor input = letterbox_square(frame, kDetectorSize) * 2.0 - 1.0;
     const auto out = detector.run({input});
     const at::Tensor boxes = out[0].to(at::kCPU).contiguous(), scores = out[1].to(at::kCPU).contiguous();
     DecodeOptions decode;
     decode.min_score = options.min_detection_score;
-    const auto faces = weighted_non_max_suppression(
+    auto faces = weighted_non_max_suppression(
         decode_detections(boxes.data_ptr<float>(), scores.data_ptr<float>(), anchors, decode));
-    if (faces.empty()) return std::nullopt;
-    return remove_letterbox(faces.front(), square_letterbox(width, height));
+    for (auto& face : faces) face = remove_letterbox(face, square_letterbox(width, height));
+    return faces;
   }
 
   // Landmarks and presence for one region.
@@ -95,6 +97,24 @@ struct FaceAnalyzer::Impl {
     return out;
   }
 };
+
+std::size_t primary_face(const std::vector<Detection>& faces, int width, int height) {
+  if (faces.empty()) throw std::invalid_argument("primary_face: no faces");
+  auto area = [&](const Detection& d) { return static_cast<double>(d.width) * width * d.height * height; };
+  auto centre_distance = [&](const Detection& d) {
+    return std::hypot((d.x_min + d.width / 2 - 0.5) * width, (d.y_min + d.height / 2 - 0.5) * height);
+  };
+  double largest = 0;
+  for (const auto& d : faces) largest = std::max(largest, area(d));
+  std::size_t best = 0;
+  double best_distance = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < faces.size(); ++i) {
+    if (area(faces[i]) < 0.8 * largest) continue;
+    const double d = centre_distance(faces[i]);
+    if (d < best_distance) best = i, best_distance = d;
+  }
+  return best;
+}
 
 FaceAnalyzer::FaceAnalyzer(const c10::Device& device, const AnalyzerOptions& options)
     : impl_(std::make_unique<Impl>(device, options)) {}
@@ -120,17 +140,20 @@ FaceFrame FaceAnalyzer::analyze(const at::Tensor& frame_in) {
   }
   if (result.presence < m.options.min_presence) {
     result.detected = true;
-    const auto face = m.detect(frame, width, height);
-    if (!face) {
+    auto faces = m.detect(frame, width, height);
+    if (faces.empty()) {
       m.previous.reset();
-      return FaceFrame{false, true, 0.0f, {}, {}, {}};
+      return FaceFrame{false, true, 0.0f, {}, {}, {}, {}};
     }
-    result.roi = roi_from_detection(*face, width, height);
+    const std::size_t primary = primary_face(faces, width, height);
+    result.roi = roi_from_detection(faces[primary], width, height);
+    faces.erase(faces.begin() + static_cast<std::ptrdiff_t>(primary));
+    result.other_faces = std::move(faces);
     std::tie(result.landmarks, result.presence) = m.landmarks(frame, result.roi);
   }
   if (result.presence < m.options.min_presence) {
     m.previous.reset();
-    return FaceFrame{false, result.detected, result.presence, result.roi, {}, {}};
+    return FaceFrame{false, result.detected, result.presence, result.roi, {}, {}, std::move(result.other_faces)};
   }
   result.found = true;
   result.blendshapes = m.blendshapes(result.landmarks, width, height);

@@ -44,6 +44,9 @@ struct FrameAnalysis {
   // has_landmarks(status).
   std::vector<face::Landmark> landmarks;
   std::array<float, 52> blendshapes{};  // valid with the landmarks; names from blendshape_names()
+  // Other faces the detector saw on this frame (only where it ran), normalized to the frame; the
+  // analysis follows the largest, most central one (face::primary_face).
+  std::vector<face::Detection> other_faces;
   // Probabilities in [0, 1], width * height each, top row first; empty when masks are off.
   std::vector<float> person, hair;
   double face_seconds = 0, mask_seconds = 0;  // wall time of the two stages on this frame

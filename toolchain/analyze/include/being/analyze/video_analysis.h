@@ -31,6 +31,7 @@ struct VideoAnalysisSummary {
   double wall_s = 0;               // the whole run, decoding and writing included
   double face_s = 0, mask_s = 0;   // model time: detector + landmarks + blendshapes; masks
   Jitter jitter;                   // on the static face points, see jitter.h
+  int frames_with_other_faces = 0; // detection frames that saw more than the tracked face
 
   int count(FaceStatus s) const { return by_status[static_cast<int>(s)]; }
   int with_face() const { return count(FaceStatus::ok) + count(FaceStatus::cut_by_border); }

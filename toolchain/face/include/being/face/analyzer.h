@@ -31,7 +31,15 @@ struct FaceFrame {
   // the same unit as x (fraction of the frame width), smaller is closer to the camera.
   std::vector<Landmark> landmarks;
   std::array<float, 52> blendshapes{};  // ARKit order, see face_blendshapes_io.json
+  // The other faces the detector saw, normalized to the frame; filled on frames where it ran (the
+  // tracked face is the largest, the most central among near-equals: primary_face()).
+  std::vector<Detection> other_faces;
 };
+
+// Which of a frame's detections (normalized to a width x height frame) to track: the largest; among
+// those within 20% of its area, the one nearest the frame's centre. Returns an index into `faces`,
+// which must not be empty.
+std::size_t primary_face(const std::vector<Detection>& faces, int width, int height);
 
 class FaceAnalyzer {
  public:
