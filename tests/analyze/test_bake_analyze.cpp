@@ -8,19 +8,13 @@
 #include <fstream>
 
 #include "being_test.h"
+#include "media_tools.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-std::pair<int, std::string> run(const std::string& command) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using being::test::run_command;
 
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
@@ -29,7 +23,7 @@ TEST(BakeAnalyze, JsonOverlayAndContactSheet) {
   BEING_REQUIRE_SHARED(video);
   const auto dir = being::test::scratch_dir("bake_analyze");
   const auto json = dir / "may.jsonl", overlay = dir / "may.mp4", sheet = dir / "may.png";
-  const auto [code, output] = run(std::string(BAKE_EXECUTABLE) + " analyze " + quoted(video) + " --max-frames 30" +
+  const auto [code, output] = run_command(std::string(BAKE_EXECUTABLE) + " analyze " + quoted(video) + " --max-frames 30" +
                                   " --json " + quoted(json) + " --overlay " + quoted(overlay) +
                                   " --contact-sheet " + quoted(sheet));
   ASSERT_EQ(code, 0) << output;
@@ -60,12 +54,12 @@ TEST(BakeAnalyze, JsonOverlayAndContactSheet) {
   EXPECT_EQ(frames, 30);
 
   const auto [probe_code, probe] =
-      run("ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height "
+      run_command("ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height "
           "-of csv=p=0 " + quoted(overlay));
   ASSERT_EQ(probe_code, 0) << probe;
   EXPECT_EQ(probe.substr(0, probe.find_first_of("\r\n")), "512,512,30");
   const auto [audio_code, audio] =
-      run("ffprobe -v error -select_streams a:0 -show_entries stream=codec_name -of csv=p=0 " + quoted(overlay));
+      run_command("ffprobe -v error -select_streams a:0 -show_entries stream=codec_name -of csv=p=0 " + quoted(overlay));
   EXPECT_EQ(audio.substr(0, 3), "aac") << "the overlay carries the source audio";
 
   EXPECT_GT(fs::file_size(sheet), 10000u);
@@ -80,11 +74,11 @@ TEST(BakeAnalyze, OddSizedVideoWithTheFaceCutByTheBorder) {
   BEING_REQUIRE_SHARED(video);
   const auto dir = being::test::scratch_dir("bake_analyze_odd");
   const auto clip = dir / "odd.mp4", json = dir / "odd.jsonl", overlay = dir / "overlay.mp4";
-  const auto [make_code, make] = run("ffmpeg -v error -y -i " + quoted(video) +
+  const auto [make_code, make] = run_command("ffmpeg -v error -y -i " + quoted(video) +
                                      " -frames:v 10 -an -vf crop=320:300:100:60,scale=321:301 -c:v libx264 "
                                      "-pix_fmt yuv444p " + quoted(clip));
   ASSERT_EQ(make_code, 0) << make;
-  const auto [code, output] = run(std::string(BAKE_EXECUTABLE) + " analyze " + quoted(clip) + " --json " +
+  const auto [code, output] = run_command(std::string(BAKE_EXECUTABLE) + " analyze " + quoted(clip) + " --json " +
                                   quoted(json) + " --overlay " + quoted(overlay));
   ASSERT_EQ(code, 0) << output;
   EXPECT_NE(output.find("frames 10: face 10 (ok 0, cut by border 10)"), std::string::npos) << output;
@@ -98,7 +92,7 @@ TEST(BakeAnalyze, OddSizedVideoWithTheFaceCutByTheBorder) {
     EXPECT_GT(j.at("outside").get<double>(), 0.05);
   }
   const auto [probe_code, probe] =
-      run("ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=width,height,nb_read_frames "
+      run_command("ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=width,height,nb_read_frames "
           "-of csv=p=0 " + quoted(overlay));
   EXPECT_EQ(probe.substr(0, probe.find_first_of("\r\n")), "322,302,10") << probe;
 }
@@ -107,7 +101,7 @@ TEST(BakeAnalyze, UnwritableOutputLeavesNothingBehind) {
   const auto video = being::test::shared_path("data/videos/may_5s.mp4");
   BEING_REQUIRE_SHARED(video);
   const auto dir = being::test::scratch_dir("bake_analyze_unwritable");
-  const auto [code, output] = run(std::string(BAKE_EXECUTABLE) + " analyze " + quoted(video) + " --max-frames 2" +
+  const auto [code, output] = run_command(std::string(BAKE_EXECUTABLE) + " analyze " + quoted(video) + " --max-frames 2" +
                                   " --json " + quoted(dir / "ok.jsonl") + " --overlay " +
                                   quoted(dir / "no-such-dir" / "out.mp4"));
   EXPECT_EQ(code, 1) << output;

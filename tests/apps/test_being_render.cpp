@@ -5,6 +5,7 @@
 #include "being/animate/pose.h"
 #include "being/asset/avatar.h"
 #include "being_test.h"
+#include "media_tools.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -30,20 +31,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Runs a shell command; returns its exit status and stdout + stderr.
-std::pair<int, std::string> run(const std::string& command) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buffer[4096];
-  while (std::size_t n = fread(buffer, 1, sizeof(buffer), pipe)) out.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using being::test::run_command;
 
 // Silence with 220 Hz tone bursts between the given times, made by ffmpeg's aevalsrc.
 void make_audio(const fs::path& path, double seconds, const std::string& bursts, const std::string& format_args) {
   const std::string expr = "if(" + bursts + ",0.5*sin(2*PI*220*t),0)";
-  const auto [code, out] = run("ffmpeg -v error -y -f lavfi -i \"aevalsrc='" + expr + "':s=44100:d=" +
+  const auto [code, out] = run_command("ffmpeg -v error -y -f lavfi -i \"aevalsrc='" + expr + "':s=44100:d=" +
                                std::to_string(seconds) + "\" " + format_args + " '" + path.string() + "'");
   ASSERT_EQ(code, 0) << out;
 }
@@ -51,14 +44,9 @@ void make_audio(const fs::path& path, double seconds, const std::string& bursts,
 const std::string kBursts = "between(t,1,1.5)+between(t,2,2.4)";
 
 std::pair<int, std::string> render(const std::string& args) {
-  return run(std::string("'") + BEING_EXECUTABLE + "' render '" + BEING_TEST_AVATAR + "' " + args);
+  return run_command(std::string("'") + BEING_EXECUTABLE + "' render '" + BEING_TEST_AVATAR + "' " + args);
 }
 
-nlohmann::json ffprobe(const fs::path& file) {
-  const auto [code, out] = run("ffprobe -v error -count_frames -show_streams -of json '" + file.string() + "'");
-  EXPECT_EQ(code, 0) << out;
-  return nlohmann::json::parse(out);
-}
 
 TEST(BeingRender, WritesAnMp4WithH264AndAacOfEqualLength) {
   const auto dir = being::test::scratch_dir("being_render_mp4");
@@ -67,7 +55,7 @@ TEST(BeingRender, WritesAnMp4WithH264AndAacOfEqualLength) {
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("frame 75/75"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir / "out.mp4.part"));
-  const auto probe = ffprobe(dir / "out.mp4");
+  const auto probe = being::test::ffprobe_streams(dir / "out.mp4");
   ASSERT_EQ(probe["streams"].size(), 2u);
   double video_s = -1, audio_s = -1;
   for (const auto& s : probe["streams"]) {
@@ -198,11 +186,11 @@ TEST(BeingRender, PlatesMustExistAndADeformationNetworkIsIgnoredWithAWarning) {
 
   const std::string base = std::string("'") + BEING_EXECUTABLE + "' render '" + variant.string() + "' --audio '" +
                            (dir / "speech.wav").string() + "' --size 64x64 -o '" + (dir / "out.mp4").string() + "'";
-  const auto [plate_code, plate_out] = run(base + " --background plate");
+  const auto [plate_code, plate_out] = run_command(base + " --background plate");
   EXPECT_EQ(plate_code, 1) << plate_out;
   EXPECT_NE(plate_out.find("no idle-loop plates"), std::string::npos) << plate_out;
 
-  const auto [code, out] = run(base);  // without plates the default background is black
+  const auto [code, out] = run_command(base);  // without plates the default background is black
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("warning: this runtime version ignores the avatar's \"deformation\" network"), std::string::npos) << out;
   EXPECT_TRUE(fs::exists(dir / "out.mp4"));
@@ -219,7 +207,7 @@ TEST(BeingRender, RendersAudioOfAnyRateChannelCountAndSampleFormat) {
     const fs::path mp4 = dir / (name + ".mp4");
     const auto [code, out] = render("--audio '" + (dir / name).string() + "' -o '" + mp4.string() + "' --size 64x64 --fps 30");
     ASSERT_EQ(code, 0) << name << ": " << out;
-    for (const auto& s : ffprobe(mp4)["streams"]) {
+    for (const auto& s : being::test::ffprobe_streams(mp4)["streams"]) {
       if (s["codec_type"] == "video") {
         EXPECT_EQ(s["nb_read_frames"], "30") << name;
       }

@@ -1,6 +1,7 @@
 #include "being/audio/decoder.h"
 
 #include "being_test.h"
+#include "media_tools.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -11,12 +12,7 @@ using namespace being::audio;
 
 namespace {
 
-// Makes a test file with the ffmpeg command-line tool (installed by scripts/setup.sh).
-fs::path make_with_ffmpeg(const fs::path& out, const std::string& args) {
-  const std::string cmd = "ffmpeg -nostdin -loglevel error -y " + args + " '" + out.string() + "'";
-  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("ffmpeg failed: " + cmd);
-  return out;
-}
+using being::test::make_with_ffmpeg;
 
 std::string error_of(const fs::path& path) {
   try {

@@ -4,6 +4,7 @@
 #include "being/video/video_reader.h"
 
 #include "being_test.h"
+#include "media_tools.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,15 +20,6 @@ using namespace being::encode;
 
 namespace {
 
-nlohmann::json ffprobe(const fs::path& file) {
-  const std::string cmd = "ffprobe -v error -count_frames -show_streams -of json '" + file.string() + "'";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buffer[4096];
-  while (std::size_t n = fread(buffer, 1, sizeof(buffer), pipe)) out.append(buffer, n);
-  EXPECT_EQ(pclose(pipe), 0) << cmd;
-  return nlohmann::json::parse(out);
-}
 
 // Frame i: a flat colour that changes with i, so frames can be told apart after decoding.
 std::vector<std::uint8_t> frame_rgb(int i, int w, int h) {
@@ -71,7 +63,7 @@ TEST(Mp4Writer, WritesH264AndAacWithMatchingDurations) {
   ASSERT_TRUE(fs::exists(file));
   EXPECT_FALSE(fs::exists(dir / "out.mp4.part"));
 
-  const auto probe = ffprobe(file);
+  const auto probe = being::test::ffprobe_streams(file);
   ASSERT_EQ(probe["streams"].size(), 2u);
   double video_s = 0, audio_s = 0;
   for (const auto& s : probe["streams"]) {
@@ -113,7 +105,7 @@ TEST(Mp4Writer, VideoOnlyWhenAskedSo) {
   for (int i = 0; i < 10; ++i) writer.add_frame(frame_rgb(i, 32, 32).data());
   EXPECT_THROW(writer.add_audio(nullptr, 0), EncodeError);
   writer.finish();
-  EXPECT_EQ(ffprobe(dir / "silent.mp4")["streams"].size(), 1u);
+  EXPECT_EQ(being::test::ffprobe_streams(dir / "silent.mp4")["streams"].size(), 1u);
 }
 
 TEST(Mp4Writer, AnUnfinishedFileLeavesNothingBehind) {

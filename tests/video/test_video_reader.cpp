@@ -2,6 +2,7 @@
 #include <array>
 
 #include "being_test.h"
+#include "media_tools.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,11 +13,7 @@ using namespace being::video;
 
 namespace {
 
-fs::path make_with_ffmpeg(const fs::path& out, const std::string& args) {
-  const std::string cmd = "ffmpeg -nostdin -loglevel error -y " + args + " '" + out.string() + "'";
-  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("ffmpeg failed: " + cmd);
-  return out;
-}
+using being::test::make_with_ffmpeg;
 
 std::vector<Frame> read_all(const fs::path& path, double fps) {
   VideoReader reader(path.string(), fps);
