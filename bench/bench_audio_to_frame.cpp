@@ -4,6 +4,8 @@
 // is synthesised (noise bursts like syllables), so it runs on the GPU machine too.
 //
 //   bench_audio_to_frame [--avatar FILE] [--gaussians N] [--seconds S] [--fps F] [--read-back]
+//                        [--cuda-deform]   (where CUDA is built: deformation on the GPU, results
+//                                           copied back to the host for the upload; no interop yet)
 #include "being/animate/deform.h"
 #include "being/animate/expression.h"
 #include "being/animate/pose.h"
@@ -11,11 +13,15 @@
 #include "being/audio/log_mel.h"
 #include "being/gpu/context.h"
 #include "being/render/splat_renderer.h"
+#ifdef BEING_BENCH_CUDA_DEFORM
+#include "being/deform/deform_cuda.h"
+#endif
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <cstdio>
 #include <random>
 
@@ -84,11 +90,15 @@ int main(int argc, char** argv) {
   double seconds = 10.0;
   int fps = 25;
   bool read_back = false;
+  bool cuda_deform = false;
   app.add_option("--avatar", avatar_path, "the .avatar to drive (default: the procedural test avatar)");
   app.add_option("--gaussians", gaussians, "grow the face to this many Gaussians (0: as stored)");
   app.add_option("--seconds", seconds, "seconds of synthetic speech")->check(CLI::Range(1.0, 3600.0));
   app.add_option("--fps", fps, "output frames per second")->check(CLI::Range(1, 240));
   app.add_flag("--read-back", read_back, "copy every frame to host memory, as headless output does");
+#ifdef BEING_BENCH_CUDA_DEFORM
+  app.add_flag("--cuda-deform", cuda_deform, "deform on the GPU (CUDA) and copy the result to the host");
+#endif
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -96,6 +106,10 @@ int main(int argc, char** argv) {
     scale_gaussians(avatar, gaussians);
     const animate::ExpressionEncoder encoder(avatar);
     animate::Deformer deformer(avatar);
+#ifdef BEING_BENCH_CUDA_DEFORM
+    std::unique_ptr<deform::cuda::Deformer> gpu_deformer;
+    if (cuda_deform) gpu_deformer = std::make_unique<deform::cuda::Deformer>(avatar);
+#endif
     const int bins = avatar.audio.mel_bins;
     const auto samples = synthetic_speech(seconds, avatar.audio.sample_rate);
 
@@ -147,7 +161,16 @@ int main(int argc, char** argv) {
                              [&](int64_t j, float* dst) { std::copy_n(&rows[j * bins], bins, dst); }, window.data());
       encoder.encode(window.data(), code.data());
       const auto after_audio = Clock::now();
+#ifdef BEING_BENCH_CUDA_DEFORM
+      if (gpu_deformer) {
+        gpu_deformer->apply(code.data());
+        gpu_deformer->download(geometry.positions, geometry.rotations, geometry.log_scales);
+      } else {
+        deformer.apply(code.data(), geometry);
+      }
+#else
       deformer.apply(code.data(), geometry);
+#endif
       const auto after_deform = Clock::now();
       renderer.update_geometry(geometry.positions.data(), geometry.rotations.data(), geometry.log_scales.data());
       double view[16];
@@ -165,6 +188,7 @@ int main(int argc, char** argv) {
     std::printf("avatar %s: %zu Gaussians, %dx%d, %lld frames at %d fps from %.0f s of audio%s\n", avatar_path.c_str(),
                 avatar.gaussians.count(), avatar.camera.width, avatar.camera.height, static_cast<long long>(frames), fps,
                 seconds, read_back ? ", with read-back" : "");
+    if (cuda_deform) std::printf("deformation on CUDA (+ copy to the host)\n");
     std::printf("median per frame: audio+encoder %.3f ms, deformation %.3f ms, upload+render %.3f ms (GPU %.3f ms), total %.3f ms -> %.0f fps (%.1fx real time)\n",
                 median(t_audio), median(t_deform), median(t_render), median(t_gpu), median(t_total),
                 1000.0 / median(t_total), 1000.0 / median(t_total) / fps);
