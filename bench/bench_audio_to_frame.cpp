@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
     // rendering starts (not timed here, as it is not per frame).
     const audio::MelConfig mel_config = animate::mel_config(avatar.audio);
     std::vector<float> all = audio::log_mel(samples.data(), samples.size(), mel_config);
-    animate::MelStatistics statistics(bins);
+    audio::MelStatistics statistics(bins);
     statistics.add(all.data(), all.size() / bins);
     const bool normalise = avatar.audio.normalisation == asset::MelNormalisation::per_utterance;
 

@@ -43,32 +43,6 @@ MelWindow mel_window(const asset::AudioConfig& config) {
   return w;
 }
 
-MelStatistics::MelStatistics(int mel_bins) : bins_(mel_bins), sum_(mel_bins, 0.0), sum_sq_(mel_bins, 0.0) {}
-
-void MelStatistics::add(const float* frames, std::size_t count) {
-  for (std::size_t t = 0; t < count; ++t) {
-    for (int b = 0; b < bins_; ++b) {
-      const double v = frames[t * bins_ + b];
-      sum_[b] += v;
-      sum_sq_[b] += v * v;
-    }
-  }
-  frames_ += count;
-}
-
-// The same expressions as audio::normalize_per_bin, so both give identical floats.
-void MelStatistics::normalize(float* frames, std::size_t count) const {
-  if (frames_ == 0) return;
-  const std::size_t n = frames_;
-  for (int b = 0; b < bins_; ++b) {
-    const double mean = sum_[b] / n;
-    const double var = std::max(0.0, sum_sq_[b] / n - mean * mean);
-    const double inv_std = var > 1e-12 ? 1.0 / std::sqrt(var) : 0.0;
-    for (std::size_t t = 0; t < count; ++t)
-      frames[t * bins_ + b] = static_cast<float>((frames[t * bins_ + b] - mean) * inv_std);
-  }
-}
-
 ExpressionEncoder::ExpressionEncoder(const asset::Avatar& avatar)
     : network_(find_network(avatar, "audio_encoder")),
       window_(mel_window(avatar.audio)),

@@ -11,7 +11,7 @@ ExpressionStream::ExpressionStream(const asset::Avatar& avatar, const std::strin
       fps_(fps),
       mel_bins_(avatar.audio.mel_bins),
       normalise_(avatar.audio.normalisation == asset::MelNormalisation::per_utterance),
-      statistics_(std::make_unique<MelStatistics>(avatar.audio.mel_bins)),
+      statistics_(std::make_unique<audio::MelStatistics>(avatar.audio.mel_bins)),
       log_mel_(mel_config(avatar.audio)),
       window_(static_cast<std::size_t>(encoder_.window().rows) * avatar.audio.mel_bins),
       chunk_(4096) {

@@ -163,23 +163,39 @@ std::vector<float> log_mel(const float* samples, std::size_t count, const MelCon
   return out;
 }
 
+MelStatistics::MelStatistics(int mel_bins) : bins_(mel_bins), sum_(mel_bins, 0.0), sum_sq_(mel_bins, 0.0) {
+  if (mel_bins <= 0) throw std::invalid_argument("MelStatistics: mel_bins must be positive");
+}
+
+void MelStatistics::add(const float* frames, std::size_t count) {
+  for (std::size_t t = 0; t < count; ++t) {
+    for (int b = 0; b < bins_; ++b) {
+      const double v = frames[t * bins_ + b];
+      sum_[b] += v;
+      sum_sq_[b] += v * v;
+    }
+  }
+  frames_ += count;
+}
+
+void MelStatistics::normalize(float* frames, std::size_t count) const {
+  if (frames_ == 0) return;
+  const double n = static_cast<double>(frames_);
+  for (int b = 0; b < bins_; ++b) {
+    const double mean = sum_[b] / n;
+    const double var = std::max(0.0, sum_sq_[b] / n - mean * mean);
+    const double inv_std = var > 1e-12 ? 1.0 / std::sqrt(var) : 0.0;
+    for (std::size_t t = 0; t < count; ++t)
+      frames[t * bins_ + b] = static_cast<float>((frames[t * bins_ + b] - mean) * inv_std);
+  }
+}
+
 void normalize_per_bin(std::vector<float>& frames, int mel_bins) {
   if (mel_bins <= 0 || frames.size() % static_cast<std::size_t>(mel_bins) != 0)
     throw std::invalid_argument("normalize_per_bin: frame data is not a whole number of frames");
-  const std::size_t n = frames.size() / mel_bins;
-  if (n == 0) return;
-  for (int b = 0; b < mel_bins; ++b) {
-    double sum = 0.0, sum_sq = 0.0;
-    for (std::size_t t = 0; t < n; ++t) {
-      const double v = frames[t * mel_bins + b];
-      sum += v;
-      sum_sq += v * v;
-    }
-    const double mean = sum / n;
-    const double var = std::max(0.0, sum_sq / n - mean * mean);
-    const double inv_std = var > 1e-12 ? 1.0 / std::sqrt(var) : 0.0;
-    for (std::size_t t = 0; t < n; ++t) frames[t * mel_bins + b] = static_cast<float>((frames[t * mel_bins + b] - mean) * inv_std);
-  }
+  MelStatistics statistics(mel_bins);
+  statistics.add(frames.data(), frames.size() / mel_bins);
+  statistics.normalize(frames.data(), frames.size() / mel_bins);
 }
 
 }  // namespace being::audio

@@ -36,22 +36,6 @@ struct MelWindow {
 };
 MelWindow mel_window(const asset::AudioConfig& config);
 
-// Per-bin mean and 1/stddev over an utterance, accumulated frame by frame exactly as
-// audio::normalize_per_bin computes them, so normalising with them gives the same bits.
-class MelStatistics {
- public:
-  explicit MelStatistics(int mel_bins);
-  void add(const float* frames, std::size_t count);
-  // Normalises `count` frames in place (bins without variance become 0).
-  void normalize(float* frames, std::size_t count) const;
-  std::size_t frames() const { return frames_; }
-
- private:
-  int bins_;
-  std::size_t frames_ = 0;
-  std::vector<double> sum_, sum_sq_;
-};
-
 // Copies window rows first .. first+rows-1 into `out`; `row(j, dst)` writes row j (0 <= j < total);
 // rows outside the signal are zeros (the mean after normalisation).
 template <typename RowAt>

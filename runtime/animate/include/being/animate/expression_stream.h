@@ -35,7 +35,7 @@ class ExpressionStream {
   int fps_;
   int mel_bins_;
   bool normalise_;
-  std::unique_ptr<MelStatistics> statistics_;
+  std::unique_ptr<audio::MelStatistics> statistics_;
   std::unique_ptr<audio::AudioDecoder> decoder_;
   audio::LogMel log_mel_;
   bool decoder_done_ = false;

@@ -52,8 +52,23 @@ class LogMel {
 // Whole-buffer form: ceil(count / hop) frames.
 std::vector<float> log_mel(const float* samples, std::size_t count, const MelConfig& config = {});
 
-// Per-utterance normalisation: each mel bin to zero mean and unit variance over all frames
-// (bins with no variance become 0).
+// Per-bin mean and variance over an utterance, gathered frame by frame: the file stream gathers them
+// in a first pass and normalises in the second, with the same bits as normalize_per_bin.
+class MelStatistics {
+ public:
+  explicit MelStatistics(int mel_bins);
+  void add(const float* frames, std::size_t count);
+  // Each bin to zero mean and unit variance (bins with no variance become 0), `count` frames in place.
+  void normalize(float* frames, std::size_t count) const;
+  std::size_t frames() const { return frames_; }
+
+ private:
+  int bins_;
+  std::size_t frames_ = 0;
+  std::vector<double> sum_, sum_sq_;
+};
+
+// Per-utterance normalisation of a whole buffer: MelStatistics over all its frames, then normalize.
 void normalize_per_bin(std::vector<float>& frames, int mel_bins);
 
 }  // namespace being::audio
