@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <string>
 
+#include <unistd.h>
+
 namespace being::test {
 
 inline std::filesystem::path env_or(const char* name, const char* fallback) {
@@ -30,9 +32,22 @@ inline std::filesystem::path source_path(const std::string& relative) {
   return env_or("BEING_SOURCE_DIR", BEING_TEST_SOURCE_DIR) / relative;
 }
 
-// A fresh, empty directory for one test's files, removed at the start of the next run.
+// The running test as "Suite.Name" (parameterised names have '/' replaced), or "process-<pid>"
+// outside a test body.
+inline std::string current_test_id() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (!info) return "process-" + std::to_string(static_cast<long>(::getpid()));
+  std::string id = std::string(info->test_suite_name()) + "." + info->name();
+  for (char& c : id)
+    if (c == '/') c = '_';
+  return id;
+}
+
+// A fresh, empty directory for one test's files, removed at the start of the next run. It lives under
+// the running test's own folder: ctest runs tests in parallel processes, and two tests asking for the
+// same name must not clear each other's files.
 inline std::filesystem::path scratch_dir(const std::string& name) {
-  auto dir = env_or("BEING_BINARY_DIR", BEING_TEST_BINARY_DIR) / "test-scratch" / name;
+  auto dir = env_or("BEING_BINARY_DIR", BEING_TEST_BINARY_DIR) / "test-scratch" / current_test_id() / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
