@@ -1,0 +1,24 @@
+// A torso plate: the frame with its head replaced by the background plate, so that the avatar's head
+// layer drawn over it leaves no ghost of the recorded head.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "being/plates/labels.h"
+
+namespace being::plates {
+
+struct TorsoPlateOptions {
+  float grow_px = 4;     // the head region grows by this much (Euclidean), fully replaced
+  float feather_px = 4;  // then fades back to the frame over this width
+  // Growing and feathering never eat into torso pixels: the neck under the cut stays the recorded one
+  // and meets the rendered neck there.
+  bool keep_torso = true;
+};
+
+// frame_rgb and plate_rgb: width * height * 3 (labels.width x labels.height). Returns RGB.
+std::vector<std::uint8_t> torso_plate(const std::uint8_t* frame_rgb, const LabelMap& labels,
+                                      const std::uint8_t* plate_rgb, const TorsoPlateOptions& options = {});
+
+}  // namespace being::plates

@@ -1,0 +1,139 @@
+#include "being/plates/labels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "being/face_model/canonical_face.h"
+#include "raster.h"
+
+namespace being::plates {
+
+namespace {
+
+constexpr int kForehead = 10, kChin = 152;
+
+struct Contours {
+  std::vector<int> oval, inner_lips, left_eye, right_eye;
+};
+
+const std::vector<int>& loop(const face_model::CanonicalFace& face, const std::string& name, std::size_t index) {
+  const auto it = face.contours.find(name);
+  if (it == face.contours.end() || it->second.size() <= index || !it->second[index].closed)
+    throw std::runtime_error("canonical face: no closed contour " + name + "[" + std::to_string(index) +
+                             "] (is the model cache complete? run scripts/setup.sh)");
+  return it->second[index].vertices;
+}
+
+const Contours& contours() {
+  static const Contours c = [] {
+    const auto& face = face_model::canonical_face();
+    // FACEMESH_LIPS holds the outer loop, then the inner one.
+    return Contours{loop(face, "FACEMESH_FACE_OVAL", 0), loop(face, "FACEMESH_LIPS", 1),
+                    loop(face, "FACEMESH_LEFT_EYE", 0), loop(face, "FACEMESH_RIGHT_EYE", 0)};
+  }();
+  return c;
+}
+
+raster::Polygon polygon(const std::vector<face::Landmark>& lm, const std::vector<int>& indices) {
+  raster::Polygon p;
+  p.reserve(indices.size());
+  for (int i : indices) p.push_back({lm[i].x, lm[i].y});
+  return p;
+}
+
+// The region above the neck cut as a polygon (and the cut itself). The face frame: `down` from the
+// forehead to the chin, `right` perpendicular to it.
+raster::Polygon above_neck_cut(const std::vector<face::Landmark>& lm, int width, int height, const LabelOptions& o,
+                               std::vector<std::array<float, 2>>& cut) {
+  const float fx = lm[kForehead].x, fy = lm[kForehead].y;
+  const float face_height = std::hypot(lm[kChin].x - fx, lm[kChin].y - fy);
+  if (!(face_height > 1.0f)) throw std::invalid_argument("label_map: forehead and chin landmarks coincide (no face?)");
+  const float dx = (lm[kChin].x - fx) / face_height, dy = (lm[kChin].y - fy) / face_height;
+  const float mx = (fx + lm[kChin].x) / 2, my = (fy + lm[kChin].y) / 2;
+
+  // The jaw: the longest run (cyclically) of face-oval vertices below jaw_start.
+  const auto& oval = contours().oval;
+  const int n = static_cast<int>(oval.size());
+  auto below = [&](int k) {
+    const auto& p = lm[oval[((k % n) + n) % n]];
+    return ((p.x - mx) * dx + (p.y - my) * dy) / face_height > o.jaw_start;
+  };
+  int best_start = 0, best_length = 0;
+  for (int start = 0; start < n; ++start) {
+    if (below(start - 1) || !below(start)) continue;
+    int length = 0;
+    while (length < n && below(start + length)) ++length;
+    if (length > best_length) best_start = start, best_length = length;
+  }
+  if (best_length < 2) throw std::invalid_argument("label_map: the face oval has no jaw below jaw_start");
+
+  const float drop = o.neck_drop * face_height;
+  std::vector<std::array<float, 2>> jaw;
+  for (int k = 0; k < best_length; ++k) {
+    const auto& p = lm[oval[(best_start + k) % n]];
+    jaw.push_back({p.x + dx * drop, p.y + dy * drop});
+  }
+  // Far enough that the sideways ends and the top lie outside the image wherever the face is.
+  const float reach = 2.0f * (width + height) + 4.0f * face_height;
+  const float rx = -dy, ry = dx;  // "right" in the face frame
+  const float side = ((jaw.front()[0] - jaw.back()[0]) * rx + (jaw.front()[1] - jaw.back()[1]) * ry) >= 0 ? 1.0f : -1.0f;
+  const std::array<float, 2> far_front{jaw.front()[0] + side * rx * reach, jaw.front()[1] + side * ry * reach};
+  const std::array<float, 2> far_back{jaw.back()[0] - side * rx * reach, jaw.back()[1] - side * ry * reach};
+
+  cut.clear();
+  cut.push_back(far_front);
+  cut.insert(cut.end(), jaw.begin(), jaw.end());
+  cut.push_back(far_back);
+  raster::Polygon region = cut;
+  region.push_back({far_back[0] - dx * reach, far_back[1] - dy * reach});
+  region.push_back({far_front[0] - dx * reach, far_front[1] - dy * reach});
+  return region;
+}
+
+}  // namespace
+
+LabelMap label_map(const std::vector<face::Landmark>& landmarks, const std::vector<float>& person,
+                   const std::vector<float>& hair, int width, int height, const LabelOptions& options) {
+  const std::size_t pixels = static_cast<std::size_t>(width) * height;
+  if (width <= 0 || height <= 0) throw std::invalid_argument("label_map: empty frame");
+  if (landmarks.size() < static_cast<std::size_t>(face_model::CanonicalFace::kMeshVertices))
+    throw std::invalid_argument("label_map: " + std::to_string(landmarks.size()) +
+                                " landmarks, need the 468 mesh landmarks (a frame without a face has no labels)");
+  if (person.size() != pixels || hair.size() != pixels)
+    throw std::invalid_argument("label_map: person/hair masks of " + std::to_string(person.size()) + "/" +
+                                std::to_string(hair.size()) + " values for a " + std::to_string(width) + "x" +
+                                std::to_string(height) + " frame (run the analysis with masks on)");
+
+  LabelMap out;
+  out.width = width;
+  out.height = height;
+  out.labels.assign(pixels, kBackground);
+  out.alpha.resize(pixels);
+
+  // Face parts first, in rising priority: later fills overwrite.
+  std::vector<std::uint8_t>& labels = out.labels;
+  const auto& c = contours();
+  raster::fill_polygon(polygon(landmarks, c.oval), width, height, kFaceSkin, labels);
+  raster::fill_polygon(polygon(landmarks, c.left_eye), width, height, kEyes, labels);
+  raster::fill_polygon(polygon(landmarks, c.right_eye), width, height, kEyes, labels);
+  raster::fill_polygon(polygon(landmarks, c.inner_lips), width, height, kMouthInterior, labels);
+
+  std::vector<std::uint8_t> above(pixels, 0);
+  raster::fill_polygon(above_neck_cut(landmarks, width, height, options, out.neck_cut), width, height, 1, above);
+
+  for (std::size_t i = 0; i < pixels; ++i) {
+    const float p = std::max(person[i], hair[i]);
+    out.alpha[i] = static_cast<std::uint8_t>(std::lround(std::clamp(p, 0.0f, 1.0f) * 255.0f));
+    if (labels[i] != kBackground) {
+      out.alpha[i] = 255;
+      continue;
+    }
+    if (!(p > options.person_threshold)) continue;
+    labels[i] = !above[i] ? kTorso : hair[i] > options.hair_threshold ? kHair : kHeadOther;
+  }
+  return out;
+}
+
+}  // namespace being::plates
