@@ -12,6 +12,10 @@
 
 namespace being::plates::test {
 
+// Two locks of hair hang from the cap at both sides, |u| in [inner, outer] face heights from the
+// face's centre line, down to kLockEnd face heights below the face's centre (the chin is at 0.5).
+constexpr float kLockInner = 0.45f, kLockOuter = 0.6f, kLockEnd = 1.4f;
+
 struct SyntheticHead {
   int width = 0, height = 0;
   std::vector<face::Landmark> landmarks;  // 478, pixels
@@ -59,7 +63,8 @@ inline SyntheticHead make_head(int width, int height, float cx, float cy, float 
   head.down_y = (chin.y - top.y) / head.face_height;
   const float mx = (top.x + chin.x) / 2, my = (top.y + chin.y) / 2;
 
-  // Person: a head disc, a neck and shoulders below; hair: the top of the head disc.
+  // Person: a head disc, a neck and shoulders below; hair: the top of the head disc, two locks hanging
+  // from it past the chin onto the shoulders, and a separate patch on the chest.
   head.person.assign(static_cast<std::size_t>(width) * height, 0.0f);
   head.hair.assign(head.person.size(), 0.0f);
   for (int y = 0; y < height; ++y)
@@ -70,9 +75,12 @@ inline SyntheticHead make_head(int width, int height, float cx, float cy, float 
       const bool skull = u * u + v * v < 0.62f * 0.62f;
       const bool neck = std::abs(u) < 0.3f && v > 0 && v < 0.9f;
       const bool shoulders = v > 0.85f && std::abs(u) < 0.6f + (v - 0.85f) * 2;
+      const bool cap = skull && v < -0.42f;
+      const bool locks = std::abs(u) > kLockInner && std::abs(u) < kLockOuter && v > -0.45f && v < kLockEnd;
+      const bool blob = std::abs(u) < 0.1f && v > 1.1f && v < 1.2f;  // hair-coloured, on the chest
       const std::size_t i = static_cast<std::size_t>(y) * width + x;
-      if (skull || neck || shoulders) head.person[i] = 1.0f;
-      if (skull && v < -0.42f) head.hair[i] = 1.0f;
+      if (skull || neck || shoulders || locks) head.person[i] = 1.0f;
+      if (cap || locks || blob) head.hair[i] = 1.0f;
     }
   return head;
 }

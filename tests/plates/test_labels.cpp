@@ -94,7 +94,7 @@ TEST(LabelMap, NeckCutLiesTheConfiguredDropBelowTheChin) {
         if (map.labels[i] == kTorso) {
           ASSERT_GT(v, expected - 1.0f) << x << "," << y;
         }
-        if (head.person[i] > 0.5f && v > lowest + 1.0f) {
+        if (head.person[i] > 0.5f && head.hair[i] < 0.5f && v > lowest + 1.0f) {
           ASSERT_EQ(map.labels[i], kTorso) << x << "," << y;
         }
         if (head.person[i] < 0.5f && head.hair[i] < 0.5f && map.labels[i] < kFaceSkin) {
@@ -105,6 +105,46 @@ TEST(LabelMap, NeckCutLiesTheConfiguredDropBelowTheChin) {
     for (std::size_t k = 1; k + 1 < map.neck_cut.size(); ++k) {
       const float v = (map.neck_cut[k][0] - mx) * head.down_x + (map.neck_cut[k][1] - my) * head.down_y;
       EXPECT_GE(v, expected - 0.01f) << "jaw point " << k << " of the cut lies below the face centre by the drop";
+    }
+  }
+}
+
+TEST(LabelMap, HairHangingFromTheHeadIsHairDownToItsLimit) {
+  using being::plates::test::kLockEnd;
+  using being::plates::test::kLockInner;
+  using being::plates::test::kLockOuter;
+  const auto head = make_head(512, 512, 256, 190, 10.0f, 0.25f, 0.0f);
+  const auto& forehead = head.landmarks[10];
+  const auto& chin = head.landmarks[152];
+  const float mx = (forehead.x + chin.x) / 2, my = (forehead.y + chin.y) / 2;
+  for (float hanging : {0.0f, 0.6f}) {
+    LabelOptions options;
+    options.hanging_hair = hanging;
+    const auto map = label_map(head.landmarks, head.person, head.hair, head.width, head.height, options);
+    const float cut = 0.5f + options.neck_drop;  // the cut lies no lower than the pushed chin
+    int lock_hair = 0, lock_torso = 0, blob_hair = 0;
+    for (int y = 0; y < map.height; ++y)
+      for (int x = 0; x < map.width; ++x) {
+        const std::size_t i = static_cast<std::size_t>(y) * map.width + x;
+        const float dx = x + 0.5f - mx, dy = y + 0.5f - my;
+        const float v = (dx * head.down_x + dy * head.down_y) / head.face_height;
+        const float u = std::abs(dx * -head.down_y + dy * head.down_x) / head.face_height;
+        const float margin = 1.5f / head.face_height;
+        const bool in_lock = u > kLockInner + margin && u < kLockOuter - margin && v < kLockEnd - margin;
+        if (in_lock && v > cut + margin && v < 0.5f + hanging - margin) {
+          ++lock_hair;
+          ASSERT_EQ(map.labels[i], kHair) << "hanging lock at " << x << "," << y;
+        }
+        if (in_lock && v > std::max(cut, 0.5f + hanging) + margin) {
+          ++lock_torso;
+          ASSERT_EQ(map.labels[i], kTorso) << "lock below the limit at " << x << "," << y;
+        }
+        blob_hair += v > 1.0f && u < 0.15f && map.labels[i] == kHair;
+      }
+    EXPECT_EQ(blob_hair, 0) << "hair not connected to the head's is torso";
+    EXPECT_GT(lock_torso, 100);
+    if (hanging > 0) {
+      EXPECT_GT(lock_hair, 100);
     }
   }
 }

@@ -91,13 +91,17 @@ TEST(PlatesOnRealFrames, LabelFractionsAndPlatesArePlausible) {
   std::printf("label_map %.2f ms/frame, BackgroundPlate::add %.2f ms/frame (%dx%d)\n", label_ms / analysed,
               plate_ms / analysed, widest.width, widest.height);
 
+  auto start = Clock::now();
   const auto result = plate->finish();
+  const double finish_ms = ms_since(start);
   std::printf("background plate: seen %.3f of the frame, median |frame - plate| %.2f over %d frames\n",
               result.seen_fraction, result.median_abs_diff, result.frames);
   EXPECT_GT(result.seen_fraction, 0.2f);
   EXPECT_LT(result.median_abs_diff, 6.0f) << "may_5s is filmed by a static camera";
 
+  start = Clock::now();
   const auto torso = torso_plate(widest_frame.rgb.data(), widest, result.rgb.data());
+  std::printf("BackgroundPlate::finish %.1f ms, torso_plate %.2f ms\n", finish_ms, ms_since(start));
   being::draw::write_png(dir / "labels.png", tinted(widest_frame.rgb, widest));
   being::draw::Image plate_image(result.width, result.height);
   plate_image.rgb = result.rgb;

@@ -43,22 +43,31 @@ raster::Polygon polygon(const std::vector<face::Landmark>& lm, const std::vector
   return p;
 }
 
-// The region above the neck cut as a polygon (and the cut itself). The face frame: `down` from the
-// forehead to the chin, `right` perpendicular to it.
-raster::Polygon above_neck_cut(const std::vector<face::Landmark>& lm, int width, int height, const LabelOptions& o,
-                               std::vector<std::array<float, 2>>& cut) {
-  const float fx = lm[kForehead].x, fy = lm[kForehead].y;
-  const float face_height = std::hypot(lm[kChin].x - fx, lm[kChin].y - fy);
-  if (!(face_height > 1.0f)) throw std::invalid_argument("label_map: forehead and chin landmarks coincide (no face?)");
-  const float dx = (lm[kChin].x - fx) / face_height, dy = (lm[kChin].y - fy) / face_height;
-  const float mx = (fx + lm[kChin].x) / 2, my = (fy + lm[kChin].y) / 2;
+// The face's own frame: `down` (dx, dy) from the forehead to the chin, the centre (mx, my) halfway.
+struct FaceFrame {
+  float mx, my, dx, dy, height;
+  explicit FaceFrame(const std::vector<face::Landmark>& lm) {
+    const float fx = lm[kForehead].x, fy = lm[kForehead].y;
+    height = std::hypot(lm[kChin].x - fx, lm[kChin].y - fy);
+    if (!(height > 1.0f)) throw std::invalid_argument("label_map: forehead and chin landmarks coincide (no face?)");
+    dx = (lm[kChin].x - fx) / height, dy = (lm[kChin].y - fy) / height;
+    mx = (fx + lm[kChin].x) / 2, my = (fy + lm[kChin].y) / 2;
+  }
+  // Position along `down` from the centre, in face heights (the chin is at 0.5).
+  float down(float x, float y) const { return ((x - mx) * dx + (y - my) * dy) / height; }
+};
+
+// The region above the neck cut as a polygon (and the cut itself); `right` is perpendicular to down.
+raster::Polygon above_neck_cut(const std::vector<face::Landmark>& lm, const FaceFrame& frame, int width, int height,
+                               const LabelOptions& o, std::vector<std::array<float, 2>>& cut) {
+  const float face_height = frame.height, dx = frame.dx, dy = frame.dy;
 
   // The jaw: the longest run (cyclically) of face-oval vertices below jaw_start.
   const auto& oval = contours().oval;
   const int n = static_cast<int>(oval.size());
   auto below = [&](int k) {
     const auto& p = lm[oval[((k % n) + n) % n]];
-    return ((p.x - mx) * dx + (p.y - my) * dy) / face_height > o.jaw_start;
+    return frame.down(p.x, p.y) > o.jaw_start;
   };
   int best_start = 0, best_length = 0;
   for (int start = 0; start < n; ++start) {
@@ -92,6 +101,28 @@ raster::Polygon above_neck_cut(const std::vector<face::Landmark>& lm, int width,
   return region;
 }
 
+// Hair below the cut that hangs from the head's hair (4-connected through hair pixels) moves with the
+// head: relabel it hair, down to hanging_hair face heights below the chin.
+void grow_hanging_hair(const std::vector<float>& hair, const FaceFrame& frame, const LabelOptions& o, int width,
+                       int height, std::vector<std::uint8_t>& labels) {
+  const float lowest = 0.5f + o.hanging_hair;
+  std::vector<std::size_t> queue;
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] == kHair) queue.push_back(i);
+  while (!queue.empty()) {
+    const std::size_t i = queue.back();
+    queue.pop_back();
+    const int x = static_cast<int>(i % width), y = static_cast<int>(i / width);
+    for (const auto& [nx, ny] : {std::array<int, 2>{x - 1, y}, {x + 1, y}, {x, y - 1}, {x, y + 1}}) {
+      if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
+      const std::size_t j = static_cast<std::size_t>(ny) * width + nx;
+      if (labels[j] != kTorso || !(hair[j] > o.hair_threshold) || frame.down(nx + 0.5f, ny + 0.5f) > lowest) continue;
+      labels[j] = kHair;
+      queue.push_back(j);
+    }
+  }
+}
+
 }  // namespace
 
 LabelMap label_map(const std::vector<face::Landmark>& landmarks, const std::vector<float>& person,
@@ -120,8 +151,9 @@ LabelMap label_map(const std::vector<face::Landmark>& landmarks, const std::vect
   raster::fill_polygon(polygon(landmarks, c.right_eye), width, height, kEyes, labels);
   raster::fill_polygon(polygon(landmarks, c.inner_lips), width, height, kMouthInterior, labels);
 
+  const FaceFrame frame(landmarks);
   std::vector<std::uint8_t> above(pixels, 0);
-  raster::fill_polygon(above_neck_cut(landmarks, width, height, options, out.neck_cut), width, height, 1, above);
+  raster::fill_polygon(above_neck_cut(landmarks, frame, width, height, options, out.neck_cut), width, height, 1, above);
 
   for (std::size_t i = 0; i < pixels; ++i) {
     const float p = std::max(person[i], hair[i]);
@@ -133,6 +165,7 @@ LabelMap label_map(const std::vector<face::Landmark>& landmarks, const std::vect
     if (!(p > options.person_threshold)) continue;
     labels[i] = !above[i] ? kTorso : hair[i] > options.hair_threshold ? kHair : kHeadOther;
   }
+  if (options.hanging_hair > 0) grow_hanging_hair(hair, frame, options, width, height, labels);
   return out;
 }
 

@@ -12,8 +12,17 @@ std::vector<std::uint8_t> torso_plate(const std::uint8_t* frame_rgb, const Label
   const std::size_t pixels = static_cast<std::size_t>(labels.width) * labels.height;
   if (labels.labels.size() != pixels) throw std::invalid_argument("torso_plate: the label map's size does not match its labels");
   if (options.grow_px < 0 || options.feather_px < 0) throw std::invalid_argument("torso_plate: grow_px and feather_px must be >= 0");
-  std::vector<std::uint8_t> head(pixels);
-  for (std::size_t i = 0; i < pixels; ++i) head[i] = is_head(labels.labels[i]);
+  if (labels.alpha.size() != pixels) throw std::invalid_argument("torso_plate: the label map has no alpha");
+  std::vector<std::uint8_t> head(pixels), torso(pixels);
+  for (std::size_t i = 0; i < pixels; ++i) {
+    head[i] = is_head(labels.labels[i]);
+    torso[i] = labels.labels[i] == kTorso;
+  }
+  std::vector<float> to_head, to_torso;
+  raster::squared_distance(head, labels.width, labels.height, to_head);
+  raster::squared_distance(torso, labels.width, labels.height, to_torso);
+  for (std::size_t i = 0; i < pixels; ++i)
+    if (labels.labels[i] == kBackground && labels.alpha[i] > options.soft_alpha && to_head[i] <= to_torso[i]) head[i] = 1;
   std::vector<float> distance2;
   raster::squared_distance(head, labels.width, labels.height, distance2);
 

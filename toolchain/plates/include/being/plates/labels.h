@@ -13,10 +13,10 @@ namespace being::plates {
 
 enum Label : std::uint8_t {
   kBackground = 0,
-  kTorso = 1,          // person below the neck cut: clothes, shoulders, lower neck
+  kTorso = 1,          // person below the neck cut (but hanging hair): clothes, shoulders, lower neck
   kHeadOther = 2,      // person above the neck cut and no other head label: ears, upper neck
   kFaceSkin = 3,       // inside the face oval
-  kHair = 4,           // hair probability above its threshold, above the neck cut
+  kHair = 4,           // hair probability above its threshold: above the neck cut, and hanging from there
   kMouthInterior = 5,  // inside the inner lip loop
   kEyes = 6,           // inside the eye contours
 };
@@ -34,6 +34,9 @@ struct LabelOptions {
   float jaw_start = 0.0f;
   float person_threshold = 0.5f;  // a pixel is person where max(person, hair) probability exceeds this
   float hair_threshold = 0.5f;    // and hair where the hair probability exceeds this
+  // Hair hanging below the cut (4-connected through hair pixels to the hair above it) moves with the
+  // head, so it is hair too, down to this many face heights below the chin; 0: hair stops at the cut.
+  float hanging_hair = 0.6f;
 };
 
 struct LabelMap {

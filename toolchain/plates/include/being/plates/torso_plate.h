@@ -15,9 +15,14 @@ struct TorsoPlateOptions {
   // Growing and feathering never eat into torso pixels: the neck under the cut stays the recorded one
   // and meets the rendered neck there.
   bool keep_torso = true;
+  // Background pixels whose person alpha exceeds this and that lie nearer the head than the torso
+  // count as head too: stray hair strands and the segmenter's soft edge around the head, which fall
+  // below the person threshold but would otherwise leave a ghost outline.
+  std::uint8_t soft_alpha = 8;
 };
 
-// frame_rgb and plate_rgb: width * height * 3 (labels.width x labels.height). Returns RGB.
+// frame_rgb and plate_rgb: width * height * 3 (labels.width x labels.height); labels.alpha is used
+// for the soft edge. Returns RGB.
 std::vector<std::uint8_t> torso_plate(const std::uint8_t* frame_rgb, const LabelMap& labels,
                                       const std::uint8_t* plate_rgb, const TorsoPlateOptions& options = {});
 
