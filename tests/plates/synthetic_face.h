@@ -1,5 +1,5 @@
 // A synthetic talking head for the plates tests: the canonical face placed in an image with a known
-// pose (scale, roll, position), its mouth opened by a known amount, and person/hair masks drawn
+// pose (scale, roll, yaw, position), its mouth opened by a known amount, and person/hair masks drawn
 // around it, so the tests know where mouth, eyes, chin and neck must be.
 #pragma once
 
@@ -36,19 +36,21 @@ inline bool inside(const std::vector<face::Landmark>& lm, const std::vector<int>
 }
 
 // scale: pixels per canonical centimetre; roll: radians, clockwise in the image; mouth_open: cm the
-// lower face (everything below the mouth corners) drops.
-inline SyntheticHead make_head(int width, int height, float cx, float cy, float scale, float roll, float mouth_open) {
+// lower face (everything below the mouth corners) drops; yaw: radians about the face's vertical axis
+// (orthographic view).
+inline SyntheticHead make_head(int width, int height, float cx, float cy, float scale, float roll, float mouth_open,
+                               float yaw = 0.0f) {
   const auto& face = face_model::canonical_face();
   SyntheticHead head;
   head.width = width;
   head.height = height;
   const float corner_y = (face.vertices[78][1] + face.vertices[308][1]) / 2;
   const float c = std::cos(roll), s = std::sin(roll);
-  auto place = [&](float vx, float vy) {
-    const float px = vx, py = -vy;  // image y points down
+  auto place = [&](float vx, float vy, float vz) {
+    const float px = std::cos(yaw) * vx + std::sin(yaw) * vz, py = -vy;  // image y points down
     return face::Landmark{cx + scale * (c * px - s * py), cy + scale * (s * px + c * py), 0};
   };
-  for (const auto& v : face.vertices) head.landmarks.push_back(place(v[0], v[1] < corner_y - 0.05f ? v[1] - mouth_open : v[1]));
+  for (const auto& v : face.vertices) head.landmarks.push_back(place(v[0], v[1] < corner_y - 0.05f ? v[1] - mouth_open : v[1], v[2]));
   auto midpoint = [&](int a, int b) {
     return face::Landmark{(head.landmarks[a].x + head.landmarks[b].x) / 2, (head.landmarks[a].y + head.landmarks[b].y) / 2, 0};
   };

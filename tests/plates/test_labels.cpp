@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <utility>
 
 #include "synthetic_face.h"
 
@@ -60,10 +63,11 @@ TEST(LabelMap, FacePartsFollowTheLandmarks) {
 }
 
 TEST(LabelMap, NeckCutLiesTheConfiguredDropBelowTheChin) {
-  for (float drop : {0.1f, 0.15f, 0.25f}) {
+  for (const auto& [drop, yaw] : {std::pair{0.1f, 0.0f}, {0.15f, 0.0f}, {0.25f, 0.0f}, {0.15f, 0.6f}, {0.15f, -0.6f}}) {
+    SCOPED_TRACE("neck_drop " + std::to_string(drop) + ", yaw " + std::to_string(yaw));
     LabelOptions options;
     options.neck_drop = drop;
-    const auto head = make_head(512, 512, 256, 200, 11.0f, -0.3f, 0.0f);
+    const auto head = make_head(512, 512, 256, 200, 11.0f, -0.3f, 0.0f, yaw);
     const auto map = label_map(head.landmarks, head.person, head.hair, head.width, head.height, options);
     const auto& chin = head.landmarks[152];
     const float expected = drop * head.face_height;
@@ -80,13 +84,15 @@ TEST(LabelMap, NeckCutLiesTheConfiguredDropBelowTheChin) {
         EXPECT_EQ(label, kHeadOther) << "upper neck at " << t << " px below the chin";
       }
     }
-    EXPECT_NEAR(first_torso, expected, 1.5f) << "drop " << drop;
+    EXPECT_NEAR(first_torso, expected, 1.5f);
 
     // The cut is the jaw pushed down, extended sideways: no torso above the level of its ends, and
-    // every person pixel below the lowest point (the pushed chin) is torso.
+    // every person pixel below its lowest point (near the pushed chin) is torso.
     const auto& forehead = head.landmarks[10];
     const float mx = (forehead.x + chin.x) / 2, my = (forehead.y + chin.y) / 2;
-    const float lowest = head.face_height / 2 + expected;
+    float lowest = 0;
+    for (const auto& p : map.neck_cut) lowest = std::max(lowest, (p[0] - mx) * head.down_x + (p[1] - my) * head.down_y);
+    EXPECT_NEAR(lowest, head.face_height / 2 + expected, 0.05f * head.face_height);
     for (int y = 0; y < map.height; ++y)
       for (int x = 0; x < map.width; ++x) {
         const std::size_t i = static_cast<std::size_t>(y) * map.width + x;
