@@ -121,3 +121,29 @@ TEST(AudioDecoder, TruncatedFileDecodesWhatIsThereWithoutCrashing) {
   EXPECT_GT(s.size(), 16000u);
   EXPECT_LT(s.size(), 64000u);
 }
+
+TEST(AudioDecoder, ReportsWhenTheAudioStartsRelativeToTheContainer) {
+  auto dir = being::test::scratch_dir("audio_decoder_start");
+  // When the tone is heard on the video's clock: the stream's start plus the first loud sample.
+  const auto onset_of = [](const std::filesystem::path& file, double* start_s) {
+    const auto samples = decode_audio_file(file.string());
+    AudioDecoder decoder(file.string());
+    float first = 0;
+    EXPECT_EQ(decoder.read(&first, 1), 1u);
+    *start_s = decoder.source().start_s;
+    std::size_t k = 0;
+    while (k < samples.size() && std::abs(samples[k]) < 0.1f) ++k;
+    return *start_s + static_cast<double>(k) / 16000.0;
+  };
+  double start = -1;
+  auto plain = make_with_ffmpeg(dir / "plain.wav", "-f lavfi -i sine=frequency=300:sample_rate=16000:duration=1");
+  EXPECT_NEAR(onset_of(plain, &start), 0.0, 0.002);
+  EXPECT_EQ(start, 0.0);
+  // The sound starts 0.5 s after the pictures, as a muxer writes a late audio track. The AAC
+  // encoder's priming frame (64 ms of near silence) comes before it and is decoded as samples.
+  auto late = make_with_ffmpeg(dir / "late.mp4",
+                               "-f lavfi -i color=c=gray:s=64x64:r=25:d=2 -itsoffset 0.5 -f lavfi -i "
+                               "sine=frequency=300:sample_rate=16000:duration=2 -map 0:v -map 1:a -c:v libx264 -c:a aac");
+  EXPECT_NEAR(onset_of(late, &start), 0.5, 0.005);
+  EXPECT_GT(start, 0.4);
+}

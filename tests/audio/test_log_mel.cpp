@@ -116,3 +116,14 @@ TEST(LogMel, PerBinNormalisationGivesZeroMeanUnitVariance) {
   std::vector<float> ragged(81);
   EXPECT_THROW(normalize_per_bin(ragged, 80), std::invalid_argument);
 }
+
+TEST(MelStatistics, MeanAndDeviationPerBin) {
+  being::audio::MelStatistics stats(2);
+  EXPECT_EQ(stats.mean(), (std::vector<float>{0, 0}));
+  const std::vector<float> frames = {1, 10, 3, 10, 5, 10};  // bin 0: 1 3 5, bin 1: constant
+  stats.add(frames.data(), 3);
+  EXPECT_FLOAT_EQ(stats.mean()[0], 3.0f);
+  EXPECT_FLOAT_EQ(stats.mean()[1], 10.0f);
+  EXPECT_NEAR(stats.stddev()[0], std::sqrt(8.0 / 3.0), 1e-6);
+  EXPECT_NEAR(stats.stddev()[1], 0.0, 1e-6);
+}

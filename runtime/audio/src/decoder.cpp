@@ -23,6 +23,7 @@ struct AudioDecoder::Impl {
   SwrContext* resampler = nullptr;
   bool decoder_drained = false;
   bool resampler_flushed = false;
+  bool start_known = false;
   std::vector<float> pending;  // converted samples not yet handed out
   std::size_t pending_offset = 0;
 
@@ -42,6 +43,16 @@ struct AudioDecoder::Impl {
 
   ~Impl() { swr_free(&resampler); }
 
+  // The first decoded frame's time, after the decoder dropped the codec's priming samples (the
+  // stream's start_time would count those: 64 ms early for AAC at 16 kHz).
+  void note_start(const AVFrame* frame) {
+    start_known = true;
+    if (frame->best_effort_timestamp == AV_NOPTS_VALUE) return;
+    const AVFormatContext* format = input.format();
+    const double origin = format->start_time != AV_NOPTS_VALUE ? static_cast<double>(format->start_time) / AV_TIME_BASE : 0.0;
+    info.start_s = static_cast<double>(frame->best_effort_timestamp) * av_q2d(input.stream()->time_base) - origin;
+  }
+
   void convert(const uint8_t** samples, int count) {
     const int capacity = swr_get_out_samples(resampler, count);
     if (capacity <= 0) return;
@@ -60,6 +71,7 @@ struct AudioDecoder::Impl {
       pending_offset = 0;
       if (!decoder_drained) {
         if (AVFrame* frame = input.next_frame()) {
+          if (!start_known) note_start(frame);
           convert(const_cast<const uint8_t**>(frame->extended_data), frame->nb_samples);
           continue;
         }

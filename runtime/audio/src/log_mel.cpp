@@ -178,12 +178,31 @@ void MelStatistics::add(const float* frames, std::size_t count) {
   frames_ += count;
 }
 
+double MelStatistics::bin_mean(int b) const { return frames_ ? sum_[b] / static_cast<double>(frames_) : 0.0; }
+
+double MelStatistics::bin_variance(int b) const {
+  if (frames_ == 0) return 0.0;
+  const double mean = bin_mean(b);
+  return std::max(0.0, sum_sq_[b] / static_cast<double>(frames_) - mean * mean);
+}
+
+std::vector<float> MelStatistics::mean() const {
+  std::vector<float> out(bins_);
+  for (int b = 0; b < bins_; ++b) out[b] = static_cast<float>(bin_mean(b));
+  return out;
+}
+
+std::vector<float> MelStatistics::stddev() const {
+  std::vector<float> out(bins_);
+  for (int b = 0; b < bins_; ++b) out[b] = static_cast<float>(std::sqrt(bin_variance(b)));
+  return out;
+}
+
 void MelStatistics::normalize(float* frames, std::size_t count) const {
   if (frames_ == 0) return;
-  const double n = static_cast<double>(frames_);
   for (int b = 0; b < bins_; ++b) {
-    const double mean = sum_[b] / n;
-    const double var = std::max(0.0, sum_sq_[b] / n - mean * mean);
+    const double mean = bin_mean(b);
+    const double var = bin_variance(b);
     const double inv_std = var > 1e-12 ? 1.0 / std::sqrt(var) : 0.0;
     for (std::size_t t = 0; t < count; ++t)
       frames[t * bins_ + b] = static_cast<float>((frames[t * bins_ + b] - mean) * inv_std);

@@ -20,6 +20,10 @@ struct AudioSourceInfo {
   int sample_rate = 0;       // of the file
   int channels = 0;          // of the file
   double duration_s = 0.0;   // from the container; 0 when it does not say
+  // When the first sample plays, relative to the container's start (the video's time origin too):
+  // a muxer may start the audio later (or earlier) than the pictures. Known once read() has
+  // returned samples.
+  double start_s = 0.0;
 };
 
 class AudioDecoder {

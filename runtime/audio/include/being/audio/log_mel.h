@@ -61,8 +61,14 @@ class MelStatistics {
   // Each bin to zero mean and unit variance (bins with no variance become 0), `count` frames in place.
   void normalize(float* frames, std::size_t count) const;
   std::size_t frames() const { return frames_; }
+  // Per-bin mean and standard deviation of the frames added (zeros before any).
+  std::vector<float> mean() const;
+  std::vector<float> stddev() const;
 
  private:
+  double bin_mean(int b) const;
+  double bin_variance(int b) const;
+
   int bins_;
   std::size_t frames_ = 0;
   std::vector<double> sum_, sum_sq_;
