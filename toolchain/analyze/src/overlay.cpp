@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
-#include <set>
 #include <utility>
 
 #include "being/face_model/canonical_face.h"
@@ -20,17 +19,6 @@ using draw::Point;
 constexpr Color kPerson{60, 120, 255}, kHair{255, 150, 30}, kMesh{200, 200, 200}, kRoi{255, 230, 0},
     kLips{255, 60, 80}, kEyes{60, 255, 120}, kIris{0, 230, 255}, kOval{255, 255, 255}, kText{240, 240, 240},
     kGood{80, 230, 80}, kBad{255, 70, 70};
-
-// Each mesh edge once (triangles share edges).
-const std::vector<std::pair<int, int>>& mesh_edges() {
-  static const std::vector<std::pair<int, int>> edges = [] {
-    std::set<std::pair<int, int>> unique;
-    for (const auto& t : face_model::canonical_face().triangles)
-      for (int k = 0; k < 3; ++k) unique.emplace(std::min(t[k], t[(k + 1) % 3]), std::max(t[k], t[(k + 1) % 3]));
-    return std::vector<std::pair<int, int>>(unique.begin(), unique.end());
-  }();
-  return edges;
-}
 
 Point at(const std::vector<face::Landmark>& lm, int i) { return {lm[i].x, lm[i].y}; }
 
@@ -86,7 +74,7 @@ draw::Image draw_overlay(const std::uint8_t* frame_rgb, const FrameAnalysis& a, 
 
   const auto& lm = a.landmarks;
   if (!lm.empty()) {
-    for (const auto& [i, j] : mesh_edges()) draw::draw_line(image, at(lm, i), at(lm, j), kMesh, 0.6, 0.35);
+    for (const auto& [i, j] : face_model::mesh_edges()) draw::draw_line(image, at(lm, i), at(lm, j), kMesh, 0.6, 0.35);
     draw_contours(image, lm, "FACEMESH_FACE_OVAL", kOval, 1.2);
     draw_contours(image, lm, "FACEMESH_LIPS", kLips, 1.2);
     for (const char* name : {"FACEMESH_LEFT_EYE", "FACEMESH_RIGHT_EYE", "FACEMESH_LEFT_EYEBROW", "FACEMESH_RIGHT_EYEBROW"})

@@ -1,5 +1,8 @@
 #include "being/face_model/canonical_face.h"
 
+#include <algorithm>
+#include <set>
+
 #include "being/models/model_store.h"
 
 #include <nlohmann/json.hpp>
@@ -105,6 +108,16 @@ const CanonicalFace& canonical_face() {
     return f;
   }();
   return face;
+}
+
+const std::vector<std::pair<int, int>>& mesh_edges() {
+  static const std::vector<std::pair<int, int>> edges = [] {
+    std::set<std::pair<int, int>> unique;
+    for (const auto& t : canonical_face().triangles)
+      for (int k = 0; k < 3; ++k) unique.emplace(std::min(t[k], t[(k + 1) % 3]), std::max(t[k], t[(k + 1) % 3]));
+    return std::vector<std::pair<int, int>>(unique.begin(), unique.end());
+  }();
+  return edges;
 }
 
 }  // namespace being::face_model

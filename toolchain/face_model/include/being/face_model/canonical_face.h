@@ -8,6 +8,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace being::face_model {
@@ -38,6 +39,9 @@ struct CanonicalFace {
 // Reads the canonical face from the model cache (being::models::require); throws FaceModelError or
 // being::models::ModelError naming the file at fault.
 const CanonicalFace& canonical_face();
+
+// Each edge of the canonical face's triangles once (i < j): mesh wireframes in overlays.
+const std::vector<std::pair<int, int>>& mesh_edges();
 
 // Parsers, exposed for tests and for callers that hold the files elsewhere.
 CanonicalFace parse_geometry_pipeline_metadata(const std::string& pbtxt_text);
