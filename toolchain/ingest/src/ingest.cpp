@@ -22,6 +22,8 @@ using Clock = std::chrono::steady_clock;
 // Bumped when a stage's output changes meaning, so old caches are redone.
 constexpr const char* kAnalysisVersion = "analysis-1";
 constexpr const char* kFramesVersion = "frames-1";
+// Seconds of tracked video below which a measured A/V offset is reported but not applied.
+constexpr int kMinSyncSeconds = 10;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -205,8 +207,15 @@ IngestSummary run_ingest(const IngestRequest& request, const Progress& progress)
       try {
         const auto estimate = av_sync::estimate_av_offset(track_result.mouth_opening, track_result.valid, aligned, options);
         m.audio.av_offset_frames = estimate.offset_frames;
-        // A clear peak: the mouth follows the sound distinctly better at that lag than on average.
-        if (estimate.peak_margin >= 0.1 && estimate.correlation >= 0.2)
+        // Applied when the peak is clear (the mouth follows the sound distinctly better at that lag
+        // than on average) over enough speech: on clips of a few seconds a single gesture can fake a
+        // peak (bluebg_woman_7s measures 8 frames, suit_man_vfr_6s -3, both in sync by eye).
+        const int enough = kMinSyncSeconds * m.fps;
+        if (tracked < enough)
+          m.warnings.push_back(format("the A/V offset (%+.1f frames) is not applied: %.0f s of tracked video are too "
+                                      "few to measure it reliably; pass --av-offset FRAMES to set it",
+                                      estimate.offset_frames, static_cast<double>(tracked) / m.fps));
+        else if (estimate.peak_margin >= 0.1 && estimate.correlation >= 0.2)
           shift_s = estimate.offset_frames / m.fps;
         else
           m.warnings.push_back(format("the A/V offset measurement is not clear (correlation %.2f, margin %.2f): "
