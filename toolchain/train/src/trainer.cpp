@@ -207,7 +207,10 @@ std::string densify_and_prune(State& s, const Schedule& sched, const detail::Tri
 
   const auto mean_gradient = s.stats.gradient_sum / s.stats.seen.clamp_min(1);
   auto candidates = torch::nonzero(mean_gradient >= sched.densify_gradient).squeeze(1);
-  const std::int64_t room = sched.max_gaussians - g.count();
+  // The room left is shared evenly by the densification steps left, so that later steps, which see
+  // where the fit is still poor, still have Gaussians to add.
+  const int steps_left = (sched.densify_until - s.iteration) / sched.densify_every + 1;
+  const std::int64_t room = (sched.max_gaussians - g.count() + steps_left - 1) / steps_left;
   if (candidates.size(0) > room) {
     const auto order = std::get<1>(mean_gradient.index_select(0, candidates).sort(0, true));
     candidates = candidates.index_select(0, order.slice(0, 0, std::max<std::int64_t>(room, 0)));
