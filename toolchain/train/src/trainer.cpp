@@ -398,7 +398,14 @@ TrainResult train_avatar(const fs::path& dataset_dir, const fs::path& out_avatar
       const auto target = detail::to_float(f.target, device);
       const auto weight = f.weight.to(device).to(torch::kFloat32);
 
-      detail::Rendered r = detail::render(s.g, f.frames.to(device), f.camera, detail::to_float(f.plate, device));
+      detail::Rendered r;
+      try {
+        r = detail::render(s.g, f.frames.to(device), f.camera, detail::to_float(f.plate, device));
+      } catch (const std::invalid_argument& e) {
+        // The rasterizer refuses non-finite parameters: the optimisation diverged.
+        throw TrainError("training diverged at iteration " + std::to_string(it) + " (" + e.what() +
+                         "): delete the work folder " + work.string() + " and train with another seed");
+      }
       r.means.retain_grad();
       const auto l1 = (weight.unsqueeze(2) * (r.image - target).abs()).sum() / (weight.sum() * 3);
       const auto dssim = (weight * (1 - ssim_map(r.image, target))).sum() / weight.sum();
@@ -413,6 +420,11 @@ TrainResult train_avatar(const fs::path& dataset_dir, const fs::path& out_avatar
       sh_lr[0][0][0] = sched.lr_sh0;
       s.adam.update(s.g, {anchor_lr, torch::full({1}, sched.lr_offset, opts), torch::full({1}, sched.lr_rotation, opts),
                           torch::full({1}, sched.lr_scale, opts), torch::full({1}, sched.lr_opacity, opts), sh_lr});
+      {
+        // The asset bounds log scales to +-30 after adding ln k; no useful Gaussian comes near these.
+        c10::NoGradGuard no_grad;
+        s.g.log_scale.clamp_(-20.0, 5.0);
+      }
       if (it < sched.densify_until) s.stats.accumulate(r.means, f.camera);
       s.iteration = it + 1;
 
