@@ -11,15 +11,9 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-/tmp/build}
 LOG=${OUT:-/tmp}/gpu-check.log
 status=0
+source scripts/gpu-common.sh
 {
-  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
-  # CMake 4 there refuses package configs that ask for CMake < 3.5 (KissFFT's): allow them.
-  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_POLICY_VERSION_MINIMUM=3.5 -DBEING_WITH_CUDA=ON -DBEING_WITH_TORCH=ON \
-    -DBEING_WITH_VULKAN=ON -DBEING_WITH_FFMPEG=OFF -DBEING_WITH_OPENCV=OFF -DBEING_WITH_SDL2=OFF \
-    -DBEING_WITH_OPENAL=OFF -DBEING_WITH_IMGUI=OFF >"$BUILD.configure.log" 2>&1 || { cat "$BUILD.configure.log"; exit 1; }
-  sed -n '/Being .* configuration/,/^-- $/p' "$BUILD.configure.log"
-  echo "== build"
-  cmake --build "$BUILD" -- -k 0 >"$BUILD.build.log" 2>&1 || { grep -E "error|FAILED" "$BUILD.build.log" | head -40; status=1; }
+  gpu_configure_and_build || status=1
   echo "== ctest"
   BEING_SKIP_SHARED=1 BEING_VULKAN_DEVICE=nvidia BEING_VULKAN_VALIDATION=1 \
     ctest --test-dir "$BUILD" --output-on-failure -j 8 || status=1
