@@ -127,6 +127,10 @@ TEST(TrainTiny, AKilledRunResumesFromItsCheckpointToTheSameResult) {
   EXPECT_EQ(resumed.resumed_from, 40);
   EXPECT_EQ(resumed.iterations, 60);
   EXPECT_NE(note.find("resuming from the checkpoint at iteration 40"), std::string::npos) << note;
+  int tensor_files = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "work"))
+    tensor_files += entry.path().filename().string().rfind("checkpoint-", 0) == 0;
+  EXPECT_EQ(tensor_files, 1) << "older checkpoints are removed once a newer one is recorded";
 
   TrainOptions straight = tiny(dir / "work-straight");
   straight.iterations = 60;

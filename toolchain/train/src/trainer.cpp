@@ -272,13 +272,12 @@ void save_checkpoint(const fs::path& work, const State& s, const nlohmann::json&
   fs::rename(work / (std::string(name) + ".part"), work / name);
   const nlohmann::json record = {{"iteration", s.iteration}, {"adam_step", s.adam.step}, {"tensors", name},
                                  {"options", options},       {"seconds", seconds}};
-  std::string previous;
-  if (fs::exists(work / "checkpoint.json")) {
-    std::ifstream in(work / "checkpoint.json");
-    previous = nlohmann::json::parse(in).value("tensors", "");
-  }
   dataset::write_text(work / "checkpoint.json", record.dump(2));
-  if (!previous.empty() && previous != name) fs::remove(work / previous);
+  // Only now may older tensor files go (also ones a run killed before this point left behind).
+  for (const auto& entry : fs::directory_iterator(work)) {
+    const std::string file = entry.path().filename().string();
+    if (file.rfind("checkpoint-", 0) == 0 && file != name) fs::remove(entry.path());
+  }
 }
 
 // The last checkpoint of these options, or false when there is none.
@@ -346,7 +345,6 @@ TrainResult train_avatar(const fs::path& dataset_dir, const fs::path& out_avatar
   const std::vector<int> validation_frames = valid_frames(*data, data->manifest().validation);
   if (train_frames.empty())
     throw TrainError("dataset " + dataset_dir.string() + " has no tracked (valid) frames in its training split: re-run bake ingest on a video with a visible face");
-
 
   TrainResult result;
   torch::Device device(torch::kCPU);
