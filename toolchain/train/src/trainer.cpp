@@ -190,9 +190,14 @@ torch::Tensor neutral_scale(const Gaussians& g, const detail::TriangleFrames& ne
   return torch::where(g.triangle >= 0, k, torch::ones_like(k));
 }
 
+struct DensifyCounts {
+  std::int64_t pruned = 0, split = 0, cloned = 0;
+  int steps = 0;
+};
+
 // Prunes transparent Gaussians, then splits large and clones small ones whose mean view-space
-// gradient is high, never past max_gaussians. Returns a line for people.
-std::string densify_and_prune(State& s, const Schedule& sched, const detail::TriangleFrames& neutral) {
+// gradient is high, never past max_gaussians.
+void densify_and_prune(DensifyCounts& counts, State& s, const Schedule& sched, const detail::TriangleFrames& neutral) {
   c10::NoGradGuard no_grad;
   Gaussians& g = s.g;
   const auto keep = torch::sigmoid(g.opacity_logit) >= sched.prune_opacity;
@@ -243,10 +248,7 @@ std::string densify_and_prune(State& s, const Schedule& sched, const detail::Tri
   }
   for (torch::Tensor* t : g.learned()) t->set_requires_grad(true);
   s.stats.reset(g.count(), g.opacity_logit.device());
-  std::ostringstream line;
-  line << "iteration " << s.iteration << ": pruned " << pruned << ", split " << split << ", cloned " << cloned << " -> "
-       << g.count() << " Gaussians";
-  return line.str();
+  counts.pruned += pruned, counts.split += split, counts.cloned += cloned, ++counts.steps;
 }
 
 // --- checkpoints: work/checkpoint.json names the tensor file of the last finished one ---------------
@@ -388,6 +390,7 @@ TrainResult train_avatar(const fs::path& dataset_dir, const fs::path& out_avatar
 
     const double position_decay = std::pow(sched.lr_position_final / sched.lr_position, 1.0 / std::max(1, sched.iterations));
     const int start = s.iteration;
+    DensifyCounts densified;
     while (s.iteration < sched.iterations) {
       const int it = s.iteration;
       std::mt19937_64 rng(options.seed * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(it));
@@ -428,7 +431,7 @@ TrainResult train_avatar(const fs::path& dataset_dir, const fs::path& out_avatar
 
       if (s.iteration >= sched.densify_from && s.iteration <= sched.densify_until && s.iteration % sched.densify_every == 0) {
         torch::manual_seed(options.seed + static_cast<std::uint64_t>(s.iteration));
-        say(densify_and_prune(s, sched, neutral));
+        densify_and_prune(densified, s, sched, neutral);
       }
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       if (s.iteration % sched.checkpoint_every == 0 || s.iteration == sched.iterations)
@@ -441,6 +444,12 @@ TrainResult train_avatar(const fs::path& dataset_dir, const fs::path& out_avatar
         p.eta_s = seconds / (s.iteration - start) * (sched.iterations - s.iteration);
         progress(p);
       }
+    }
+    if (densified.steps > 0) {
+      std::ostringstream line;
+      line << "densification (" << densified.steps << " steps): pruned " << densified.pruned << ", split "
+           << densified.split << ", cloned " << densified.cloned << " -> " << s.g.count() << " Gaussians";
+      say(line.str());
     }
     result.train_psnr = mean_psnr(s.g, cache, train_eval, device);
     result.validation_psnr_tracked = mean_psnr(s.g, cache, validation_eval, device);
