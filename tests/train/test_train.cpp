@@ -269,6 +269,8 @@ TEST(TrainInputs, BadDatasetsAndOutputsFailBeforeTrainingWithClearMessages) {
   // An output folder that does not exist, and one that cannot be written.
   const std::string nowhere = message_of(dir / "v2", dir / "no-such-folder" / "a.avatar", o);
   EXPECT_NE(nowhere.find("cannot write"), std::string::npos) << nowhere;
+  const std::string folder = message_of(dir / "v2", dir, o);
+  EXPECT_NE(folder.find("it is a folder"), std::string::npos) << folder;
   fs::create_directories(dir / "read-only");
   fs::permissions(dir / "read-only", fs::perms::owner_read | fs::perms::owner_exec);
   if (::access((dir / "read-only").c_str(), W_OK) != 0) {

@@ -317,6 +317,7 @@ bool load_checkpoint(const fs::path& work, State& s, const nlohmann::json& optio
 bool is_out_of_memory(const std::exception& e) { return std::string(e.what()).find("out of memory") != std::string::npos; }
 
 void check_writable(const fs::path& out) {
+  if (fs::is_directory(out)) throw TrainError("cannot write " + out.string() + ": it is a folder; name the .avatar file to write");
   const fs::path dir = out.parent_path().empty() ? fs::path(".") : out.parent_path();
   const fs::path probe = dir / (out.filename().string() + ".probe");
   std::ofstream file(probe);
