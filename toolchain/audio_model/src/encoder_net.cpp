@@ -19,7 +19,9 @@ torch::Tensor uniform(std::vector<int64_t> shape, double bound) {
 
 }  // namespace
 
-EncoderNet::EncoderNet(const asset::Network& layout, torch::Tensor code_mean, torch::Tensor code_scale) : layout_(layout) {
+EncoderNet::EncoderNet(const asset::Network& layout, torch::Tensor code_mean, torch::Tensor code_scale, double dropout)
+    : layout_(layout), dropout_(dropout) {
+  if (!(dropout >= 0.0 && dropout < 1.0)) throw std::invalid_argument("EncoderNet: dropout must be in [0, 1)");
   layout_.tensors.clear();
   for (std::size_t i = 0; i < layout_.layers.size(); ++i) {
     const asset::Layer& l = layout_.layers[i];
@@ -95,6 +97,9 @@ torch::Tensor EncoderNet::forward(torch::Tensor x) {
       case LayerType::tanh: x = torch::tanh(x); break;
       case LayerType::sigmoid: x = torch::sigmoid(x); break;
     }
+    const bool activation = l.type != LayerType::linear && l.type != LayerType::conv1d && l.type != LayerType::layer_norm &&
+                            l.type != LayerType::self_attention;
+    if (activation && dropout_ > 0.0 && is_training()) x = torch::dropout(x, dropout_, true);
   }
   return x.mean(1);
 }

@@ -11,6 +11,11 @@ constexpr int kUpperLip = 13, kLowerLip = 14, kForehead = 10, kChin = 152;
 
 }  // namespace
 
+const std::vector<int>& lip_vertices() {
+  static const std::vector<int> lips = {13, 14, 0, 17, 61, 291, 78, 308};
+  return lips;
+}
+
 std::vector<double> mouth_opening(const std::vector<float>& codes, int components, const std::vector<float>& mean,
                                   const std::vector<float>& basis) {
   const std::size_t vertices = mean.size() / 3;

@@ -39,6 +39,45 @@ torch::Tensor to_device(const std::vector<float>& values, std::vector<int64_t> s
   return torch::from_blob(const_cast<float*>(values.data()), shape, torch::kFloat32).clone().to(device);
 }
 
+// Each code standardised over the usable training frames (the exported network undoes it), and its
+// loss weight.
+struct CodeStatistics {
+  std::vector<float> mean, scale, weight;
+};
+
+CodeStatistics code_statistics(const AudioTrainingData& data, const std::vector<uint8_t>& usable, double variance_weighting) {
+  const int k_dim = data.components;
+  std::vector<double> sum(k_dim, 0.0), sum_sq(k_dim, 0.0);
+  int counted = 0;
+  for (std::size_t i = 0; i < usable.size(); ++i) {
+    if (!usable[i]) continue;
+    ++counted;
+    for (int k = 0; k < k_dim; ++k) {
+      const double v = data.expression[i * k_dim + k];
+      sum[k] += v, sum_sq[k] += v * v;
+    }
+  }
+  if (counted < 2) throw std::invalid_argument("audio encoder: fewer than 2 tracked frames in the training split");
+  CodeStatistics s;
+  s.mean.resize(k_dim), s.scale.resize(k_dim), s.weight.resize(k_dim);
+  std::vector<double> variance(k_dim);
+  double total_variance = 0, largest = 0;
+  for (int k = 0; k < k_dim; ++k) {
+    const double mean = sum[k] / counted;
+    variance[k] = std::max(0.0, sum_sq[k] / counted - mean * mean);
+    s.mean[k] = static_cast<float>(mean);
+    total_variance += variance[k];
+    largest = std::max(largest, std::sqrt(variance[k]));
+  }
+  for (int k = 0; k < k_dim; ++k) {
+    s.weight[k] = static_cast<float>((1.0 - variance_weighting) +
+                                     variance_weighting * (total_variance > 0 ? k_dim * variance[k] / total_variance : 1.0));
+    // A constant code keeps a small scale instead of dividing by zero.
+    s.scale[k] = static_cast<float>(std::max(std::sqrt(variance[k]), std::max(largest, 1e-12) * 1e-3));
+  }
+  return s;
+}
+
 }  // namespace
 
 AudioEncoderConfig audio_encoder_config(const std::string& name) {
@@ -121,8 +160,13 @@ AudioEncoderResult train_audio_encoder(const dataset::Dataset& dataset, const Au
 
 AudioEncoderResult train_audio_encoder(const AudioTrainingData& data, const AudioEncoderOptions& options,
                                        const AudioEncoderProgress& progress) {
+  return train_audio_encoder(data, audio_encoder_config(options.config), options, progress);
+}
+
+AudioEncoderResult train_audio_encoder(const AudioTrainingData& data, const AudioEncoderConfig& chosen,
+                                       const AudioEncoderOptions& options, const AudioEncoderProgress& progress) {
   const auto started = std::chrono::steady_clock::now();
-  AudioEncoderConfig config = audio_encoder_config(options.config);
+  AudioEncoderConfig config = chosen;
   if (options.steps < 0) throw std::invalid_argument("audio encoder: steps must not be negative");
   if (options.steps > 0) config.steps = options.steps;
   if (options.device != "cuda" && options.device != "cpu")
@@ -145,35 +189,19 @@ AudioEncoderResult train_audio_encoder(const AudioTrainingData& data, const Audi
   std::vector<uint8_t> usable(n, 0);
   for (int i = std::max(0, data.train.begin); i < std::min(n, data.train.end); ++i) usable[i] = data.valid[i];
 
-  // Standardise each code over the usable training frames; the exported network undoes it.
-  std::vector<double> sum(k_dim, 0.0), sum_sq(k_dim, 0.0);
-  int counted = 0;
-  for (int i = 0; i < n; ++i) {
-    if (!usable[i]) continue;
-    ++counted;
-    for (int k = 0; k < k_dim; ++k) {
-      const double v = data.expression[static_cast<std::size_t>(i) * k_dim + k];
-      sum[k] += v, sum_sq[k] += v * v;
-    }
-  }
-  if (counted < 2) throw std::invalid_argument("audio encoder: fewer than 2 tracked frames in the training split");
-  std::vector<float> code_mean(k_dim), code_scale(k_dim), weight(k_dim);
-  double total_variance = 0, largest = 0;
-  for (int k = 0; k < k_dim; ++k) {
-    code_mean[k] = static_cast<float>(sum[k] / counted);
-    const double variance = std::max(0.0, sum_sq[k] / counted - code_mean[k] * static_cast<double>(code_mean[k]));
-    code_scale[k] = static_cast<float>(std::sqrt(variance));
-    total_variance += variance;
-    largest = std::max<double>(largest, code_scale[k]);
-  }
-  for (int k = 0; k < k_dim; ++k) {
-    const double variance = static_cast<double>(code_scale[k]) * code_scale[k];
-    weight[k] = static_cast<float>((1.0 - config.variance_weighting) +
-                                   config.variance_weighting * (total_variance > 0 ? k_dim * variance / total_variance : 1.0));
-    code_scale[k] = std::max(code_scale[k], static_cast<float>(std::max(largest, 1e-12) * 1e-3));
-  }
-  const torch::Tensor mean_t = to_device(code_mean, {k_dim}, device), scale_t = to_device(code_scale, {k_dim}, device);
-  const torch::Tensor weight_t = to_device(weight, {1, k_dim}, device);
+  const CodeStatistics stats = code_statistics(data, usable, config.variance_weighting);
+  const torch::Tensor mean_t = to_device(stats.mean, {k_dim}, device), scale_t = to_device(stats.scale, {k_dim}, device);
+  const torch::Tensor weight_t = to_device(stats.weight, {1, k_dim}, device);
+  if (data.expression_mean.size() != dataset::kMeshVertices * 3u ||
+      data.expression_basis.size() != static_cast<std::size_t>(k_dim) * dataset::kMeshVertices * 3)
+    throw std::invalid_argument("audio encoder: the expression mean and basis must be 468 vertices (and K of them)");
+  // Lip vertex positions as a linear map of the standardised codes: [K, 3 * lips].
+  std::vector<float> lip_map;
+  for (int k = 0; k < k_dim; ++k)
+    for (int v : lip_vertices())
+      for (int axis = 0; axis < 3; ++axis)
+        lip_map.push_back(stats.scale[k] * data.expression_basis[(static_cast<std::size_t>(k) * dataset::kMeshVertices + v) * 3 + axis]);
+  const torch::Tensor lip_t = to_device(lip_map, {k_dim, static_cast<int64_t>(lip_vertices().size()) * 3}, device);
 
   // The clean recording and augmented copies, each normalised over its whole length as the runtime does.
   std::mt19937_64 rng(options.seed);
@@ -194,11 +222,18 @@ AudioEncoderResult train_audio_encoder(const AudioTrainingData& data, const Audi
       if (targets.usable[i] && targets.usable[i + 1]) pool.emplace_back(c, i);
   }
   if (pool.empty()) throw std::invalid_argument("audio encoder: no two successive tracked frames in the training split");
+  // The lip term's scale: the lip vertices' total variance over the usable clean training frames.
+  std::vector<int64_t> usable_frames;
+  for (int i = 0; i < n; ++i)
+    if (usable[i]) usable_frames.push_back(i);
+  const torch::Tensor lips =
+      torch::matmul(copies[0].targets.index_select(0, torch::tensor(usable_frames, torch::kInt64).to(device)), lip_t);
+  const double lip_variance = std::max(1e-12, (lips - lips.mean(0)).pow(2).mean(0).sum().item<double>());
 
   auto net = std::make_shared<EncoderNet>(encoder_layout(result.audio, k_dim, config.channels, config.heads),
-                                          torch::tensor(code_mean), torch::tensor(code_scale));
+                                          torch::tensor(stats.mean), torch::tensor(stats.scale), config.dropout);
   net->to(device);
-  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(config.learning_rate));
+  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(config.learning_rate).weight_decay(config.weight_decay));
   std::uniform_int_distribution<std::size_t> pick(0, pool.size() - 1);
   const auto index_options = torch::TensorOptions().dtype(torch::kInt64).device(device);
   const int64_t rows = window.rows, bins = mel_config.mel_bins;
@@ -242,7 +277,8 @@ AudioEncoderResult train_audio_encoder(const AudioTrainingData& data, const Audi
     const auto position_loss = (weight_t * (predicted - targets).pow(2)).mean();
     const auto velocity = [&](const torch::Tensor& x) { return x.slice(0, half, count) - x.slice(0, 0, half); };
     const auto velocity_loss = (weight_t * (velocity(predicted) - velocity(targets)).pow(2)).mean();
-    const torch::Tensor loss = position_loss + config.velocity_weight * velocity_loss;
+    const auto lip_loss = torch::matmul(predicted - targets, lip_t).pow(2).sum(1).mean() / lip_variance;
+    const torch::Tensor loss = position_loss + config.velocity_weight * velocity_loss + config.lip_weight * lip_loss;
     optimizer.zero_grad();
     loss.backward();
     optimizer.step();
@@ -253,8 +289,8 @@ AudioEncoderResult train_audio_encoder(const AudioTrainingData& data, const Audi
     if (progress) progress(step + 1, config.steps, value);
   }
   result.steps = config.steps;
-  result.first_loss = config.steps > 0 ? first_sum / std::min(average_over, config.steps) : 0.0;
-  result.final_loss = config.steps > 0 ? last_sum / std::min(average_over, config.steps) : 0.0;
+  result.first_loss = config.steps > 0 ? first_sum / average_over : 0.0;
+  result.final_loss = config.steps > 0 ? last_sum / average_over : 0.0;
 
   // Validation: the clean recording's windows of the tracked validation frames.
   net->eval();

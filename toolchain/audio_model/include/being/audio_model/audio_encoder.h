@@ -37,6 +37,12 @@ struct AudioEncoderConfig {
   // Loss weight of code k: (1 - v) + v * K * variance_k / sum(variances): v = 0 weighs every
   // (standardised) code alike, v = 1 by its share of the motion, which the mouth codes dominate.
   double variance_weighting = 0.5;
+  // Weight of the lip term: the squared error of the lip vertices (inner and outer lips, corners)
+  // that the predicted codes place, over their variance in the training frames. Most of the codes
+  // also move brows, eyes and the head outline, which the audio does not tell.
+  double lip_weight = 1.0;
+  double dropout = 0.1;         // after every activation, in training only
+  double weight_decay = 0.0;    // Adam's L2 penalty
   int max_time_mask = 8;       // SpecAugment: one time mask of up to this many mel rows per window
   int max_frequency_mask = 10;  // and one frequency mask of up to this many bins
 };
@@ -52,8 +58,8 @@ struct AudioTrainingData {
   std::vector<float> expression;    // [N, K] tracked codes
   std::vector<uint8_t> valid;       // [N]
   dataset::Range train, validation;
-  std::vector<float> expression_mean;   // [468, 3] (for the mouth opening metric)
-  std::vector<float> expression_basis;  // [K, 468, 3]
+  std::vector<float> expression_mean;   // [468, 3] (the mouth opening metric)
+  std::vector<float> expression_basis;  // [K, 468, 3] (the lip term and the metric)
   int frames() const { return static_cast<int>(valid.size()); }
 };
 AudioTrainingData training_data(const dataset::Dataset& dataset);
@@ -74,6 +80,10 @@ struct AudioEncoderMetrics {
   double mouth_correlation = 0;  // mouth opening of the mesh, predicted vs tracked codes
   double rmse = 0;               // over all codes and frames
 };
+
+// The canonical mesh vertices of the lip term: inner lips 13/14, outer lips 0/17, corners 61/291,
+// inner corners 78/308.
+const std::vector<int>& lip_vertices();
 
 // Mouth opening of the face mesh mean + sum_k code[k] * basis[k]: distance of vertices 13 and 14
 // (inner lips) over the distance of 10 and 152 (forehead to chin). codes: frames * K.
@@ -100,6 +110,10 @@ using AudioEncoderProgress = std::function<void(int step, int total, double loss
 // Throws std::invalid_argument for bad options or data (no audio, no usable training frames).
 AudioEncoderResult train_audio_encoder(const AudioTrainingData& data, const AudioEncoderOptions& options,
                                        const AudioEncoderProgress& progress = {});
+// The same with explicit sizes and schedule instead of options.config's (options.steps, when set,
+// still overrides config.steps).
+AudioEncoderResult train_audio_encoder(const AudioTrainingData& data, const AudioEncoderConfig& config,
+                                       const AudioEncoderOptions& options, const AudioEncoderProgress& progress = {});
 AudioEncoderResult train_audio_encoder(const dataset::Dataset& dataset, const AudioEncoderOptions& options,
                                        const AudioEncoderProgress& progress = {});
 

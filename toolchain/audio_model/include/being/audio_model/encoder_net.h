@@ -19,8 +19,9 @@ class EncoderNet : public torch::nn::Module {
  public:
   // `layout`: layers and dims (its tensors are ignored); weights initialised as PyTorch's modules
   // do. Codes = code_mean + code_scale * (the network's output rows averaged): the standardisation
-  // of the targets, folded into the last (linear) layer on export.
-  EncoderNet(const asset::Network& layout, torch::Tensor code_mean, torch::Tensor code_scale);
+  // of the targets, folded into the last (linear) layer on export. `dropout`: probability after
+  // every activation while training (none in eval mode, which the runtime's network matches).
+  EncoderNet(const asset::Network& layout, torch::Tensor code_mean, torch::Tensor code_scale, double dropout = 0.0);
 
   // windows [B, rows, input_dim] -> standardised codes [B, output_dim] (rows averaged).
   torch::Tensor forward(torch::Tensor windows);
@@ -36,6 +37,7 @@ class EncoderNet : public torch::nn::Module {
   asset::Network layout_;
   std::map<std::string, torch::Tensor> params_;  // "layers.<i>.<name>"
   torch::Tensor code_mean_, code_scale_;
+  double dropout_ = 0.0;
 };
 
 // The normalised log-mel of one recording and the window of every video frame, as the runtime cuts
