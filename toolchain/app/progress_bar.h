@@ -31,6 +31,10 @@ class ProgressBar {
                  std::string(kWidth - filled, '.').c_str(), done, total, rate, static_cast<int>(left) / 60,
                  static_cast<int>(left) % 60, note.c_str());
   }
+  // A line of its own under the bar; the stage's timing goes on.
+  void note(const std::string& text) {
+    std::fprintf(stderr, "%snote: %s\n", stage_.empty() ? "" : "\n", text.c_str());
+  }
   void end() {
     if (!stage_.empty()) std::fprintf(stderr, "\n");
     stage_.clear();

@@ -41,10 +41,7 @@ TrainSummary train_with_progress(const fs::path& dataset_dir, const fs::path& ou
   options.max_gaussians = request.max_gaussians;
   options.seed = request.seed;
   options.work = work;
-  options.message = [&](const std::string& note) {
-    bar.end();
-    std::fprintf(stderr, "note: %s\n", note.c_str());
-  };
+  options.message = [&](const std::string& note) { bar.note(note); };
   if (dataset.manifest().has_audio) {
     const auto t = Clock::now();
     being::audio_model::AudioEncoderOptions audio;
