@@ -344,7 +344,8 @@ void write_pair(const asset::Avatar& avatar, const fs::path& avatar_path, const 
           frame.pixels[i * 3 + c] = static_cast<std::uint8_t>(std::lround(std::clamp(255.0 * r.color[i * 3 + c] + (1 - r.alpha[i]) * bg, 0.0, 255.0)));
         }
         alpha.pixels[i] = static_cast<std::uint8_t>(std::lround(255.0 * r.alpha[i]));
-        labels.pixels[i] = r.alpha[i] > 0.5f ? 3 : 0;
+        // Head wherever the head layer reaches: the plate there must be the background alone.
+        labels.pixels[i] = alpha.pixels[i] > 0 ? 3 : 0;
       }
     ds::write_jpeg(ds::frame_path(dir, f), frame, m.jpeg_quality);
     ds::write_png(ds::label_path(dir, f), labels);

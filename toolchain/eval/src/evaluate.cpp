@@ -176,9 +176,13 @@ double mean(const std::vector<double>& v) {
   return n ? sum / n : kNaN;
 }
 
+struct AvOffset {
+  double frames = kNaN, correlation = kNaN;
+};
+
 // A/V offset of a mouth-opening series (NaN entries: no face) against the audio from its first frame.
-double av_offset(const std::vector<double>& opening, const std::vector<float>& audio, int fps, int sample_rate,
-                 const std::string& what, std::vector<std::string>& notes) {
+AvOffset av_offset(const std::vector<double>& opening, const std::vector<float>& audio, int fps, int sample_rate,
+                   const std::string& what, std::vector<std::string>& notes) {
   std::vector<bool> valid(opening.size());
   std::vector<double> values(opening.size(), 0.0);
   int usable = 0;
@@ -190,13 +194,14 @@ double av_offset(const std::vector<double>& opening, const std::vector<float>& a
   if (lag < kMinLagFrames) {
     notes.push_back(what + " A/V offset: " + std::to_string(usable) + " frames with a face, too few to search +-" +
                     std::to_string(kMinLagFrames) + " frames");
-    return kNaN;
+    return {};
   }
   av_sync::OffsetOptions options;
   options.fps = fps;
   options.sample_rate = sample_rate;
   options.max_lag_s = static_cast<double>(lag) / fps;
-  return av_sync::estimate_av_offset(values, valid, audio, options).offset_frames;
+  const auto estimate = av_sync::estimate_av_offset(values, valid, audio, options);
+  return {estimate.offset_frames, estimate.correlation};
 }
 
 DriveMetrics reduce(const DriveSeries& s, const std::vector<float>& audio, int fps, int sample_rate,
@@ -208,14 +213,16 @@ DriveMetrics reduce(const DriveSeries& s, const std::vector<float>& audio, int f
   d.face_ssim = mean(s.face_ssim);
   d.landmark_frames = static_cast<int>(s.lmd.size());
   if (!landmarks) {
-    d.lmd_px = d.mouth_correlation = d.av_offset_frames = kNaN;
+    d.lmd_px = d.mouth_correlation = d.av_offset_frames = d.av_correlation = kNaN;
     return d;
   }
   d.lmd_px = mean(s.lmd);
   d.mouth_correlation = pearson(s.paired_rendered, s.paired_real);
   if (std::isnan(d.mouth_correlation))
     notes.push_back(what + " mouth correlation: fewer than 3 frames with faces on both images, or a mouth that never moved");
-  d.av_offset_frames = av_offset(s.opening, audio, fps, sample_rate, what, notes);
+  const AvOffset av = av_offset(s.opening, audio, fps, sample_rate, what, notes);
+  d.av_offset_frames = av.frames;
+  d.av_correlation = av.correlation;
   return d;
 }
 
@@ -249,8 +256,10 @@ std::string number(double v, int digits) {
   return s.str();
 }
 
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
 nlohmann::json drive_json(const DriveMetrics& d) {
-  const auto value = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  const auto value = finite_or_null;
   return {{"psnr_db", value(d.psnr)},
           {"ssim", value(d.ssim)},
           {"face_psnr_db", value(d.face_psnr)},
@@ -258,6 +267,7 @@ nlohmann::json drive_json(const DriveMetrics& d) {
           {"lip_landmark_distance_px", value(d.lmd_px)},
           {"mouth_opening_correlation", value(d.mouth_correlation)},
           {"av_offset_frames", value(d.av_offset_frames)},
+          {"av_correlation", value(d.av_correlation)},
           {"landmark_frames", d.landmark_frames}};
 }
 
@@ -348,7 +358,12 @@ EvalResult evaluate(const fs::path& avatar_path, const fs::path& dataset_path, c
   const int rate = m.audio.sample_rate;
   result.audio = reduce(audio_series, clip, m.fps, rate, options.landmarks, "audio", result.notes);
   result.tracked = reduce(tracked_series, clip, m.fps, rate, options.landmarks, "tracked", result.notes);
-  result.real_av_offset_frames = options.landmarks ? av_offset(real_opening, clip, m.fps, rate, "real", result.notes) : kNaN;
+  result.real_av_offset_frames = result.real_av_correlation = kNaN;
+  if (options.landmarks) {
+    const AvOffset real = av_offset(real_opening, clip, m.fps, rate, "real", result.notes);
+    result.real_av_offset_frames = real.frames;
+    result.real_av_correlation = real.correlation;
+  }
   if (!options.landmarks) result.notes.push_back("landmark metrics off (no face analysis)");
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -369,7 +384,8 @@ std::string result_json(const EvalResult& r) {
                             {"crop_size", r.crop_size},
                             {"audio", drive_json(r.audio)},
                             {"tracked", drive_json(r.tracked)},
-                            {"real_av_offset_frames", std::isfinite(r.real_av_offset_frames) ? nlohmann::json(r.real_av_offset_frames) : nlohmann::json(nullptr)},
+                            {"real_av_offset_frames", finite_or_null(r.real_av_offset_frames)},
+                            {"real_av_correlation", finite_or_null(r.real_av_correlation)},
                             {"notes", r.notes},
                             {"seconds", r.seconds}};
   return j.dump(2);
@@ -379,12 +395,13 @@ std::string summary(const EvalResult& r) {
   std::ostringstream s;
   s << "validation: " << r.frames << " frames at " << r.crop_size << "x" << r.crop_size << " (" << r.skipped
     << " skipped without a tracked face), " << number(r.seconds, 1) << " s\n";
-  s << "drive     PSNR dB  SSIM    face PSNR  face SSIM  lip LMD px  mouth r  A/V frames\n";
+  s << "drive     PSNR dB  SSIM    face PSNR  face SSIM  lip LMD px  mouth r  A/V frames (r)\n";
   for (const auto& [name, d] : {std::pair<const char*, const DriveMetrics&>{"audio  ", r.audio}, {"tracked", r.tracked}})
     s << name << "   " << number(d.psnr, 2) << "    " << number(d.ssim, 4) << "  " << number(d.face_psnr, 2) << "      "
       << number(d.face_ssim, 4) << "     " << number(d.lmd_px, 2) << "        " << number(d.mouth_correlation, 3) << "    "
-      << number(d.av_offset_frames, 2) << "\n";
-  s << "real crops' own A/V offset: " << number(r.real_av_offset_frames, 2) << " frames (target for the drives: 0 +- 1)\n";
+      << number(d.av_offset_frames, 2) << " (" << number(d.av_correlation, 2) << ")\n";
+  s << "real crops' own A/V offset: " << number(r.real_av_offset_frames, 2) << " frames (r " << number(r.real_av_correlation, 2)
+    << "; target for the drives: 0 +- 1; a weak r means too little speech to tell)\n";
   for (const auto& note : r.notes) s << "note: " << note << "\n";
   return s.str();
 }

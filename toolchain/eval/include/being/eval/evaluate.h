@@ -40,6 +40,7 @@ struct DriveMetrics {
   double lmd_px = 0;                    // mean distance of the 40 lip landmarks, crop pixels
   double mouth_correlation = 0;         // Pearson r of mouth opening, rendered vs real
   double av_offset_frames = 0;          // rendered mouth vs the dataset audio; positive = audio late
+  double av_correlation = 0;            // Pearson r at that lag: how much to trust the offset
   int landmark_frames = 0;              // frames where the analyzer found a face on both images
 };
 
@@ -49,6 +50,7 @@ struct EvalResult {
   int crop_size = 0;
   DriveMetrics audio, tracked;
   double real_av_offset_frames = 0;  // the real crops' mouth vs the audio: the floor of the A/V metric
+  double real_av_correlation = 0;
   std::vector<std::string> notes;    // why a metric is missing
   double seconds = 0;
 };
