@@ -176,6 +176,12 @@ TEST(Eval, BadInputsAreRefusedWithClearMessages) {
   const std::string mismatch = error_of(dir / "wide.avatar", pair().dataset);
   EXPECT_NE(mismatch.find("has 3 expression codes but the dataset"), std::string::npos) << mismatch;
 
+  asset::Avatar mute = eval_test::synthetic_avatar();
+  mute.networks.clear();
+  write_avatar(mute, dir / "mute.avatar");
+  const std::string no_encoder = error_of(dir / "mute.avatar", pair().dataset);
+  EXPECT_NE(no_encoder.find("cannot drive from audio"), std::string::npos) << no_encoder;
+
   EvalOptions gpu;
   gpu.device = "tpu";
   EXPECT_THROW(evaluate(pair().avatar, pair().dataset, gpu), EvalError);
