@@ -18,7 +18,7 @@
 #include "being/asset/avatar.h"
 #include "being/av_sync/av_offset.h"
 #include "being/eval/metrics.h"
-#include "being/face/analyzer.h"
+#include "being/analyze/frame_analysis.h"
 #include "being/splat_torch/rasterize.h"
 #include "being/tracking/head_tracker.h"
 
@@ -134,22 +134,22 @@ class AvatarRenderer {
 // afresh: a metric must depend on the image alone, not on the tracking history of a sequence.
 class Landmarker {
  public:
-  explicit Landmarker(c10::Device device) : analyzer_(device), device_(device) {}
+  explicit Landmarker(const std::string& device) : analyzer_(options(device)) {}
   std::vector<face::Landmark> find(const draw::Image& image) {
     analyzer_.reset();
-    const auto frame = at::from_blob(const_cast<std::uint8_t*>(image.rgb.data()), {image.height, image.width, 3}, at::kByte).to(device_);
-    auto result = analyzer_.analyze(frame);
-    if (!result.found) return {};
-    for (auto& p : result.landmarks) {
-      p.x *= image.width;
-      p.y *= image.height;
-    }
+    auto result = analyzer_.analyze(image.rgb.data(), image.width, image.height);
+    if (!analyze::has_landmarks(result.status)) return {};
     return std::move(result.landmarks);
   }
 
  private:
-  face::FaceAnalyzer analyzer_;
-  c10::Device device_;
+  static analyze::AnalysisOptions options(const std::string& device) {
+    analyze::AnalysisOptions o;
+    o.device = device;
+    o.masks = false;
+    return o;
+  }
+  analyze::FrameAnalyzer analyzer_;
 };
 
 // Per-frame numbers of one drive, reduced to DriveMetrics at the end.
@@ -296,7 +296,7 @@ EvalResult evaluate(const fs::path& avatar_path, const fs::path& dataset_path, c
 
   AvatarRenderer renderer(avatar, device);
   std::unique_ptr<Landmarker> landmarker;
-  if (options.landmarks) landmarker = std::make_unique<Landmarker>(device);
+  if (options.landmarks) landmarker = std::make_unique<Landmarker>(options.device);
   const dataset::Image background = data.background();
 
   const int first = m.validation.begin;
