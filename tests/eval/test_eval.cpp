@@ -79,6 +79,10 @@ TEST(Eval, TheTrackedDriveReproducesAMatchingDataset) {
   EXPECT_EQ(j.at("frames"), 74);
   EXPECT_NEAR(j.at("tracked").at("psnr_db").get<double>(), r.tracked.psnr, 1e-9);
   EXPECT_TRUE(j.at("audio").contains("mouth_opening_correlation"));
+  ASSERT_EQ(j.at("per_frame").size(), 74u);
+  EXPECT_EQ(j.at("per_frame")[0].at("frame"), 25);
+  EXPECT_EQ(j.at("per_frame")[40].at("frame"), 66);  // frame 60 was skipped
+  EXPECT_EQ(r.per_frame[40].tracked_psnr, j.at("per_frame")[40].at("tracked_psnr_db").get<double>());
   EXPECT_GT(fs::file_size(options.contact_sheet), 1000u);
 }
 

@@ -344,6 +344,11 @@ EvalResult evaluate(const fs::path& avatar_path, const fs::path& dataset_path, c
       measure(by_audio, audio_series);
       measure(by_tracks, tracked_series);
     }
+    const auto last = [](const std::vector<double>& v) { return v.empty() ? kNaN : v.back(); };
+    result.per_frame.push_back({n, audio_series.psnr.back(), tracked_series.psnr.back(),
+                                options.landmarks ? last(real_opening) : kNaN,
+                                options.landmarks ? last(audio_series.opening) : kNaN,
+                                options.landmarks ? last(tracked_series.opening) : kNaN});
     if (in_sheet) {
       const std::string at = "frame " + std::to_string(n);
       sheet.insert(sheet.end(), {real, by_audio, by_tracks});
@@ -379,6 +384,14 @@ EvalResult evaluate(const fs::path& avatar_path, const fs::path& dataset_path, c
 }
 
 std::string result_json(const EvalResult& r) {
+  nlohmann::json per_frame = nlohmann::json::array();
+  for (const auto& f : r.per_frame)
+    per_frame.push_back({{"frame", f.frame},
+                         {"audio_psnr_db", finite_or_null(f.audio_psnr)},
+                         {"tracked_psnr_db", finite_or_null(f.tracked_psnr)},
+                         {"real_mouth_opening", finite_or_null(f.real_mouth)},
+                         {"audio_mouth_opening", finite_or_null(f.audio_mouth)},
+                         {"tracked_mouth_opening", finite_or_null(f.tracked_mouth)}});
   const nlohmann::json j = {{"frames", r.frames},
                             {"skipped", r.skipped},
                             {"crop_size", r.crop_size},
@@ -387,6 +400,7 @@ std::string result_json(const EvalResult& r) {
                             {"real_av_offset_frames", finite_or_null(r.real_av_offset_frames)},
                             {"real_av_correlation", finite_or_null(r.real_av_correlation)},
                             {"notes", r.notes},
+                            {"per_frame", per_frame},
                             {"seconds", r.seconds}};
   return j.dump(2);
 }

@@ -44,6 +44,13 @@ struct DriveMetrics {
   int landmark_frames = 0;              // frames where the analyzer found a face on both images
 };
 
+// One evaluated frame: where a mean went wrong. Mouth openings are NaN without landmarks.
+struct FrameMetrics {
+  int frame = 0;  // dataset frame index
+  double audio_psnr = 0, tracked_psnr = 0;
+  double real_mouth = 0, audio_mouth = 0, tracked_mouth = 0;
+};
+
 struct EvalResult {
   int frames = 0;   // validation frames rendered and measured
   int skipped = 0;  // validation frames without a tracked face (valid = 0)
@@ -52,6 +59,7 @@ struct EvalResult {
   double real_av_offset_frames = 0;  // the real crops' mouth vs the audio: the floor of the A/V metric
   double real_av_correlation = 0;
   std::vector<std::string> notes;    // why a metric is missing
+  std::vector<FrameMetrics> per_frame;
   double seconds = 0;
 };
 
