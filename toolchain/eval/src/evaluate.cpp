@@ -343,12 +343,11 @@ EvalResult evaluate(const fs::path& avatar_path, const fs::path& dataset_path, c
       };
       measure(by_audio, audio_series);
       measure(by_tracks, tracked_series);
+    } else {
+      for (auto* opening : {&real_opening, &audio_series.opening, &tracked_series.opening}) opening->push_back(kNaN);
     }
-    const auto last = [](const std::vector<double>& v) { return v.empty() ? kNaN : v.back(); };
-    result.per_frame.push_back({n, audio_series.psnr.back(), tracked_series.psnr.back(),
-                                options.landmarks ? last(real_opening) : kNaN,
-                                options.landmarks ? last(audio_series.opening) : kNaN,
-                                options.landmarks ? last(tracked_series.opening) : kNaN});
+    result.per_frame.push_back({n, audio_series.psnr.back(), tracked_series.psnr.back(), real_opening.back(),
+                                audio_series.opening.back(), tracked_series.opening.back()});
     if (in_sheet) {
       const std::string at = "frame " + std::to_string(n);
       sheet.insert(sheet.end(), {real, by_audio, by_tracks});
