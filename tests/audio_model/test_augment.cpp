@@ -79,8 +79,11 @@ TEST(AudioAugment, RetimedFramesNeedEveryFrameTheyInterpolate) {
   EXPECT_NEAR(t.codes[24 * 2 + 1], (1 - 0.4) * codes[26 * 2 + 1] + 0.4 * codes[27 * 2 + 1], 1e-4);
   const auto same = audio_model::retime_targets(codes, usable, 2, 1.0, 30);
   EXPECT_EQ(same.usable, usable);
-  for (int i = 0; i < 30; ++i)
-    if (usable[i]) EXPECT_EQ(same.codes[i * 2 + 1], codes[i * 2 + 1]) << "frame " << i;
+  for (int i = 0; i < 30; ++i) {
+    if (usable[i]) {
+      EXPECT_EQ(same.codes[i * 2 + 1], codes[i * 2 + 1]) << "frame " << i;
+    }
+  }
 }
 
 TEST(AudioAugment, NoiseGainAndTiltDoWhatTheySay) {

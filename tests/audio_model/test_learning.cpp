@@ -35,7 +35,7 @@ audio_model::AudioTrainingData loudness_tracks(const std::vector<float>& speech)
     d.expression[i * kCodes + 1] = static_cast<float>((loudness[std::min(i + 2, frames - 1)] - low) / range);
   }
   d.valid.assign(frames, 1);
-  std::fill(d.valid.begin() + 100, d.valid.begin() + 105, 0);  // an untracked stretch
+  std::fill(d.valid.begin() + frames / 5, d.valid.begin() + frames / 5 + 5, 0);  // an untracked stretch
   d.train = {0, frames - frames / 10};
   d.validation = {frames - frames / 10, frames};
   // A face whose lower inner lip (vertex 14) drops with code 0; forehead 10 and chin 152 fixed.
@@ -54,6 +54,43 @@ std::vector<float> speech_seconds(double seconds) {
   auto speech = dataset::read_wav(wav, 16000);
   speech.resize(static_cast<std::size_t>(seconds * 16000));
   return speech;
+}
+
+// The same material as a dataset folder (docs/dataset-format.md), as bake ingest would leave it.
+void write_dataset(const std::filesystem::path& dir, const audio_model::AudioTrainingData& d) {
+  dataset::Manifest m;
+  m.source = {"speech.wav", 64, 64, static_cast<double>(d.samples.size()) / 16000, 1};
+  m.camera = {100.0, 32, 32, 64, 64};
+  m.fps = d.fps;
+  m.frames = d.frames();
+  m.crop_size = 16;
+  m.audio.samples = static_cast<std::int64_t>(d.samples.size());
+  m.expression.components = d.components;
+  dataset::split_frames(m);
+  const int n = m.frames;
+  dataset::Tracks t;
+  t.valid = d.valid;
+  t.status.assign(n, 0);
+  t.landmarks.assign(std::size_t(n) * dataset::kLandmarks * 3, 0.0f);
+  t.blendshapes.assign(std::size_t(n) * dataset::kBlendshapes, 0.0f);
+  t.rotation.assign(n * 3, 0.0f);
+  t.translation.assign(n * 3, 0.0f);
+  t.reprojection_px.assign(n, 0.0f);
+  t.crop.assign(n * 3, 0.0f);
+  t.mesh.assign(std::size_t(n) * dataset::kMeshVertices * 3, 0.0f);
+  t.expression = d.expression;
+  t.expression_mean = d.expression_mean;
+  t.expression_basis = d.expression_basis;
+  t.mouth_opening.assign(n, 0.0f);
+  dataset::write_tensor_file(dir / "tracks.safetensors", dataset::tracks_file(t, n, d.components));
+  for (const char* folder : {"frames", "labels", "alpha"}) std::filesystem::create_directories(dir / folder);
+  for (int i : {0, n - 1}) {
+    dataset::write_jpeg(dataset::frame_path(dir, i), {16, 16, 3, std::vector<std::uint8_t>(16 * 16 * 3, 128)}, 90);
+    dataset::write_png(dataset::label_path(dir, i), {16, 16, 1, std::vector<std::uint8_t>(16 * 16, 3)});
+    dataset::write_png(dataset::alpha_path(dir, i), {16, 16, 1, std::vector<std::uint8_t>(16 * 16, 255)});
+  }
+  dataset::write_wav(dir / "audio.wav", d.samples, 16000);
+  dataset::write_text(dir / "dataset.json", dataset::manifest_json(m));
 }
 
 }  // namespace
@@ -86,6 +123,32 @@ TEST(AudioEncoderLearning, TinyScheduleLearnsLoudnessFromTheMel) {
   EXPECT_GT(result.validation.mouth_correlation, 0.9);
   EXPECT_EQ(result.network.name, "audio_encoder");
   EXPECT_EQ(result.audio.video_fps, kFps);
+}
+
+TEST(AudioEncoderLearning, TrainsFromADatasetFolder) {
+  BEING_REQUIRE_SHARED(test::shared_path("data/audio/speech_60s_16k.wav"));
+  const auto material = loudness_tracks(speech_seconds(20.0));
+  const auto dir = test::scratch_dir("dataset");
+  write_dataset(dir, material);
+  const dataset::Dataset ds(dir);
+  const auto data = audio_model::training_data(ds);
+  EXPECT_EQ(data.expression, material.expression);
+  EXPECT_EQ(data.valid, material.valid);
+  EXPECT_EQ(data.components, kCodes);
+  EXPECT_EQ(data.fps, kFps);
+  ASSERT_EQ(data.samples.size(), material.samples.size());
+  EXPECT_NEAR(data.samples[12345], material.samples[12345], 1.0 / 32768);
+  // The dataset's own split: the last 10%, at least 3 s.
+  EXPECT_EQ(data.validation.begin, ds.manifest().validation.begin);
+  EXPECT_EQ(data.validation.size(), 3 * kFps);
+  EXPECT_EQ(data.train.end, data.validation.begin);
+
+  audio_model::AudioEncoderOptions options;
+  options.config = "tiny";
+  options.device = "cpu";
+  const auto result = audio_model::train_audio_encoder(ds, options);
+  EXPECT_EQ(result.validation.frames, data.validation.size());
+  EXPECT_GT(result.validation.mouth_correlation, 0.9);
 }
 
 TEST(AudioEncoderLearning, RejectsWhatCannotTrain) {
