@@ -11,6 +11,7 @@
 
 #include "being/dataset/dataset.h"
 #include "being/eval/metrics.h"
+#include "being/train/train.h"
 #include "being_test.h"
 #include "synthetic_pair.h"
 
@@ -100,6 +101,27 @@ TEST(Eval, AShiftedAvatarScoresClearlyWorse) {
   EXPECT_LT(bad.tracked.face_ssim, good.tracked.face_ssim - 0.1);
   EXPECT_TRUE(std::isnan(good.tracked.lmd_px));
   EXPECT_TRUE(std::isnan(good.real_av_offset_frames));
+}
+
+// The runtime's deformation (what eval renders with) and the trainer's own renderer must agree: an
+// avatar is judged as it will play. The shifted avatar keeps the PSNRs away from 8-bit rounding.
+TEST(Eval, TheTrackedPsnrIsTheTrainersHeldOutPsnr) {
+  const auto dir = test::scratch_dir("trainer");
+  const asset::Avatar avatar = eval_test::shifted(eval_test::synthetic_avatar());
+  write_avatar(avatar, dir / "shifted.avatar");
+  EvalOptions options;
+  options.landmarks = false;
+  options.max_frames = 8;
+  const EvalResult r = evaluate(dir / "shifted.avatar", pair().dataset, options);
+  const dataset::Dataset data(pair().dataset);
+  const train::FrameRenderer trainer(avatar, data);
+  ASSERT_EQ(r.per_frame.size(), 8u);
+  for (const auto& f : r.per_frame) {
+    const auto& codes = data.tracks().expression;
+    const std::vector<float> code(codes.begin() + f.frame * 2, codes.begin() + f.frame * 2 + 2);
+    const double expected = train::psnr(trainer.render(f.frame, code), trainer.target(f.frame));
+    EXPECT_NEAR(f.tracked_psnr, expected, 0.05) << "frame " << f.frame;
+  }
 }
 
 TEST(Eval, TheFaceBoxIsTheLandmarksBoxInTheCropGrownTenPercent) {
