@@ -17,7 +17,7 @@
 namespace being::audio_model {
 
 struct AudioEncoderOptions {
-  std::string config = "gpu";   // "tiny" (CI, seconds), "cpu" (minutes), "gpu" (the full schedule)
+  std::string config = "gpu";   // "tiny" (CI, seconds), "cpu" (~30 s per minute of video), "gpu"
   std::string device = "cuda";  // "cuda" (the CPU when CUDA is not available) or "cpu"
   int steps = 0;                // 0: the config's
   int context_before = 8;       // video frames of audio before the frame (file mode)
@@ -25,13 +25,13 @@ struct AudioEncoderOptions {
   std::uint64_t seed = 1;
 };
 
-// Sizes and schedule of one named configuration.
+// Sizes and schedule of one named configuration; the defaults are the "cpu" one.
 struct AudioEncoderConfig {
-  int channels = 128;          // conv / attention width
+  int channels = 64;           // conv / attention width
   int heads = 4;
-  int steps = 4000;
-  int batch = 128;             // frame pairs per step (each frame with its successor, for the velocity term)
-  int augmented_copies = 4;    // besides the clean copy
+  int steps = 600;
+  int batch = 64;              // frame pairs per step (each frame with its successor, for the velocity term)
+  int augmented_copies = 3;    // besides the clean copy
   double learning_rate = 1e-3;  // Adam, cosine decay to 5%
   double velocity_weight = 0.5;
   // Loss weight of code k: (1 - v) + v * K * variance_k / sum(variances): v = 0 weighs every
@@ -42,7 +42,6 @@ struct AudioEncoderConfig {
   // also move brows, eyes and the head outline, which the audio does not tell.
   double lip_weight = 1.0;
   double dropout = 0.1;         // after every activation, in training only
-  double weight_decay = 0.0;    // Adam's L2 penalty
   int max_time_mask = 8;       // SpecAugment: one time mask of up to this many mel rows per window
   int max_frequency_mask = 10;  // and one frequency mask of up to this many bins
 };
