@@ -33,7 +33,7 @@ struct AudioEncoderConfig {
   int batch = 64;              // frame pairs per step (each frame with its successor, for the velocity term)
   int augmented_copies = 3;    // besides the clean copy
   double learning_rate = 1e-3;  // Adam, cosine decay to 5%
-  double velocity_weight = 0.5;
+  double velocity_weight = 8.0;  // 0.5 .. 16 measured on acosta: 4-8 best (docs/audio-encoder.md)
   // Loss weight of code k: (1 - v) + v * K * variance_k / sum(variances): v = 0 weighs every
   // (standardised) code alike, v = 1 by its share of the motion, which the mouth codes dominate.
   double variance_weighting = 0.5;
