@@ -186,3 +186,46 @@ TEST(BakeIngest, UnwritableOutput) {
 }
 
 }  // namespace
+
+namespace {
+
+// `bake VIDEO -o OUT.avatar`: ingest, train (tiny CPU schedule) and export in one command, the
+// avatar valid for the runtime's reader, the stage timings printed; a re-run resumes from the work
+// folder (the dataset is up to date, training continues from its checkpoint).
+TEST(BakeMake, VideoToAvatarInOneCommand) {
+  BEING_REQUIRE_SHARED(may());
+  const auto help = run_command(std::string(BAKE_EXECUTABLE) + " --help");
+  if (help.second.find("make") == std::string::npos) GTEST_SKIP() << "bake was built without the trainer";
+  const auto dir = being::test::scratch_dir("make");
+  const auto avatar = dir / "may.avatar";
+  const std::string command = std::string(BAKE_EXECUTABLE) + " " + quoted(may()) + " -o " + quoted(avatar) +
+                              " --size 128 --config tiny --device cpu";
+  const auto [code, output] = run_command(command);
+  ASSERT_EQ(code, 0) << output;
+  EXPECT_NE(output.find("stages: ingest"), std::string::npos) << output;
+  EXPECT_NE(output.find("wrote " + avatar.string()), std::string::npos) << output;
+  EXPECT_TRUE(fs::exists(avatar));
+  EXPECT_TRUE(fs::exists(dir / "may.avatar.work" / "dataset" / "dataset.json"));
+  const auto inspect = run_command(std::string(BEING_EXECUTABLE) + " inspect " + quoted(avatar));
+  EXPECT_EQ(inspect.first, 0) << inspect.second;
+  EXPECT_NE(inspect.second.find("network audio_encoder"), std::string::npos) << inspect.second;
+  EXPECT_NE(inspect.second.find("idle loop"), std::string::npos) << inspect.second;
+
+  const auto again = run_command(command);
+  EXPECT_EQ(again.first, 0) << again.second;
+  EXPECT_NE(again.second.find("is up to date"), std::string::npos) << again.second;
+}
+
+TEST(BakeMake, UnwritableAvatarPathFailsBeforeAnyWork) {
+  BEING_REQUIRE_SHARED(may());
+  const auto help = run_command(std::string(BAKE_EXECUTABLE) + " --help");
+  if (help.second.find("make") == std::string::npos) GTEST_SKIP() << "bake was built without the trainer";
+  const auto dir = being::test::scratch_dir("make_unwritable");
+  const auto [code, output] = run_command(std::string(BAKE_EXECUTABLE) + " " + quoted(may()) + " -o " +
+                                          quoted(dir / "no-such-folder" / "may.avatar") + " --config tiny");
+  EXPECT_EQ(code, 1) << output;
+  EXPECT_NE(output.find("does not exist"), std::string::npos) << output;
+  EXPECT_FALSE(fs::exists(dir / "no-such-folder"));
+}
+
+}  // namespace
