@@ -240,3 +240,32 @@ TEST(DatasetOpen, ReadsWhatWasWritten) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DatasetFrameCamera, PoseInMetresAndTheCropsPinhole) {
+  Manifest m;
+  m.crop_size = 256;
+  m.camera = {1000, 320, 240, 640, 480};
+  Tracks t;
+  // Frame 0: no rotation; frame 1: 90 degrees about the camera's y axis.
+  t.rotation = {0, 0, 0, 0, 1.5707963267948966f, 0};
+  t.translation = {1, 2, 50, 0, 0, 60};
+  t.crop = {192, 112, 256, 64, 0, 512};
+  const auto a = frame_camera(m, t, 0);
+  const double flip[9] = {1, 0, 0, 0, -1, 0, 0, 0, -1};
+  for (int i = 0; i < 9; ++i) EXPECT_NEAR(a.rotation[i], flip[i], 1e-12) << i;
+  EXPECT_NEAR(a.translation[2], 0.5, 1e-9);
+  EXPECT_DOUBLE_EQ(a.fx, 1000);
+  EXPECT_DOUBLE_EQ(a.cx, 128);  // (320 - 192) * 256 / 256
+  EXPECT_DOUBLE_EQ(a.cy, 128);
+  const auto b = frame_camera(m, t, 1);
+  EXPECT_DOUBLE_EQ(b.fx, 500);   // the crop is 512 source pixels shown at 256
+  EXPECT_DOUBLE_EQ(b.cx, 128);   // (320 - 64) / 2
+  // The head's +x (to its left) turns to the camera's -z: R_y(90) * diag(1,-1,-1) maps (1,0,0) to (0,0,-1).
+  EXPECT_NEAR(b.rotation[0], 0, 1e-6);
+  EXPECT_NEAR(b.rotation[6], -1, 1e-6);
+  EXPECT_NEAR(b.translation[2], 0.6, 1e-9);
+}
+
+}  // namespace

@@ -142,6 +142,34 @@ fs::path alpha_path(const fs::path& dir, int i) { return dir / "alpha" / numbere
 fs::path loop_frame_path(const fs::path& dir, int i) { return dir / "loop" / numbered(i, "jpg"); }
 fs::path loop_plate_path(const fs::path& dir, int i) { return dir / "loop_plates" / numbered(i, "jpg"); }
 
+FrameCamera frame_camera(const Manifest& m, const Tracks& t, int n) {
+  FrameCamera c;
+  const float* w = &t.rotation[static_cast<std::size_t>(n) * 3];
+  const double angle = std::sqrt(double(w[0]) * w[0] + double(w[1]) * w[1] + double(w[2]) * w[2]);
+  double r[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  if (angle > 1e-12) {  // Rodrigues
+    const double x = w[0] / angle, y = w[1] / angle, z = w[2] / angle, s = std::sin(angle), k = 1 - std::cos(angle);
+    const double rodrigues[9] = {1 - k * (y * y + z * z), k * x * y - s * z, k * x * z + s * y,
+                                 k * x * y + s * z, 1 - k * (x * x + z * z), k * y * z - s * x,
+                                 k * x * z - s * y, k * y * z + s * x, 1 - k * (x * x + y * y)};
+    std::copy(rodrigues, rodrigues + 9, r);
+  }
+  // diag(1, -1, -1): the canonical face's +y up / +z out of the face -> camera y down / z forward.
+  for (int i = 0; i < 3; ++i) {
+    c.rotation[i * 3] = r[i * 3];
+    c.rotation[i * 3 + 1] = -r[i * 3 + 1];
+    c.rotation[i * 3 + 2] = -r[i * 3 + 2];
+    c.translation[i] = t.translation[static_cast<std::size_t>(n) * 3 + i] / 100.0;
+  }
+  const float* crop = &t.crop[static_cast<std::size_t>(n) * 3];
+  const double scale = m.crop_size / static_cast<double>(crop[2]);
+  c.fx = c.fy = m.camera.focal_px * scale;
+  c.cx = (m.camera.cx - crop[0]) * scale;
+  c.cy = (m.camera.cy - crop[1]) * scale;
+  c.width = c.height = m.crop_size;
+  return c;
+}
+
 TensorFile tracks_file(const Tracks& t, int n, int k) {
   TensorFile f;
   f.arrays["valid"] = Array::u8({n}, t.valid);

@@ -17,10 +17,10 @@
 #include "being/animate/expression.h"
 #include "being/asset/avatar.h"
 #include "being/av_sync/av_offset.h"
+#include "being/dataset/splat_camera.h"
 #include "being/eval/metrics.h"
 #include "being/analyze/frame_analysis.h"
 #include "being/splat_torch/rasterize.h"
-#include "being/tracking/head_tracker.h"
 
 namespace being::eval {
 namespace {
@@ -70,29 +70,6 @@ c10::Device pick_device(const std::string& name) {
   throw EvalError("unknown device '" + name + "' (cpu or cuda)");
 }
 
-// The crop camera of frame n with the dataset's head pose (docs/dataset-format.md; .avatar head
-// space is the canonical space in metres: R_head = R(rotation) diag(1,-1,-1), t_head = t / 100).
-splat::Camera frame_camera(const dataset::Dataset& data, int n) {
-  const auto& m = data.manifest();
-  const auto& t = data.tracks();
-  const float* crop = &t.crop[static_cast<std::size_t>(n) * 3];
-  const double s = m.crop_size / static_cast<double>(crop[2]);
-  splat::Camera cam;
-  cam.fx = cam.fy = m.camera.focal_px * s;
-  cam.cx = (m.camera.cx - crop[0]) * s;
-  cam.cy = (m.camera.cy - crop[1]) * s;
-  cam.width = cam.height = m.crop_size;
-  const float* rv = &t.rotation[static_cast<std::size_t>(n) * 3];
-  const auto r = tracking::rotation_matrix({rv[0], rv[1], rv[2]});
-  const float* tr = &t.translation[static_cast<std::size_t>(n) * 3];
-  for (int i = 0; i < 3; ++i) {
-    cam.view[i * 4 + 0] = r[i][0];
-    cam.view[i * 4 + 1] = -r[i][1];
-    cam.view[i * 4 + 2] = -r[i][2];
-    cam.view[i * 4 + 3] = tr[i] / 100.0;
-  }
-  return cam;
-}
 
 // The avatar's Gaussians on one device: the per-frame geometry comes from the Deformer, opacity and
 // colour are fixed.
@@ -322,7 +299,7 @@ EvalResult evaluate(const fs::path& avatar_path, const fs::path& dataset_path, c
       continue;
     }
     ++result.frames;
-    const splat::Camera camera = frame_camera(data, n);
+    const splat::Camera camera = dataset::splat_camera(data, n);
     const float* audio_code = &audio_codes[static_cast<std::size_t>(std::min(n, audio_frames - 1)) * k];
     const draw::Image by_audio = renderer.render(audio_code, camera, plate);
     const draw::Image by_tracks = renderer.render(&tracks.expression[static_cast<std::size_t>(n) * k], camera, plate);

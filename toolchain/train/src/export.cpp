@@ -36,7 +36,7 @@ asset::IdleLoop idle_loop(const dataset::Dataset& data) {
   idle.fps = m.fps;
   for (int n = m.idle_loop.start; n < m.idle_loop.end; ++n) {
     double r[9], t[3];
-    head_pose(data.tracks(), n, r, t);
+    head_pose(data, n, r, t);
     const deform::Quat q = deform::quat_from_axes({r[0], r[3], r[6]}, {r[1], r[4], r[7]}, {r[2], r[5], r[8]});
     const float quat[4] = {static_cast<float>(q.x), static_cast<float>(q.y), static_cast<float>(q.z), static_cast<float>(q.w)};
     idle.rotations.insert(idle.rotations.end(), quat, quat + 4);

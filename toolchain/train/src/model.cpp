@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "being/dataset/splat_camera.h"
 #include "being/deform/binding_math.h"
 #include "being/draw/canvas.h"
 #include "being/face_model/canonical_face.h"
@@ -188,34 +189,12 @@ HeadGaussians bind(const Gaussians& g, const TriangleFrames& frames) {
           torch::where(bound, bound_log_scale, g.log_scale)};
 }
 
-void head_pose(const dataset::Tracks& tracks, int n, double r[9], double t[3]) {
-  const auto rot = tracking::rotation_matrix({tracks.rotation[n * 3], tracks.rotation[n * 3 + 1], tracks.rotation[n * 3 + 2]});
-  // R * diag(1, -1, -1): canonical +y up / +z out of the face -> camera y down / z forward.
-  for (int i = 0; i < 3; ++i) {
-    r[i * 3] = rot[i][0];
-    r[i * 3 + 1] = -rot[i][1];
-    r[i * 3 + 2] = -rot[i][2];
-    t[i] = tracks.translation[n * 3 + i] / 100.0;
-  }
+void head_pose(const dataset::Dataset& data, int n, double r[9], double t[3]) {
+  const auto c = dataset::frame_camera(data.manifest(), data.tracks(), n);
+  std::copy(c.rotation, c.rotation + 9, r);
+  std::copy(c.translation, c.translation + 3, t);
 }
 
-splat::Camera frame_camera(const dataset::Dataset& data, int n) {
-  const auto& m = data.manifest();
-  const float* crop = &data.tracks().crop[n * 3];
-  const double s = m.crop_size / static_cast<double>(crop[2]);
-  splat::Camera camera;
-  camera.fx = camera.fy = m.camera.focal_px * s;
-  camera.cx = (m.camera.cx - crop[0]) * s;
-  camera.cy = (m.camera.cy - crop[1]) * s;
-  camera.width = camera.height = m.crop_size;
-  double r[9], t[3];
-  head_pose(data.tracks(), n, r, t);
-  for (int i = 0; i < 3; ++i) {
-    for (int j = 0; j < 3; ++j) camera.view[i * 4 + j] = r[i * 3 + j];
-    camera.view[i * 4 + 3] = t[i];
-  }
-  return camera;
-}
 
 FrameCache::FrameCache(const dataset::Dataset& data, const asset::FaceMesh& mesh)
     : data_(data), mesh_(mesh), background_(data.background()) {}
@@ -238,7 +217,7 @@ const FrameData& FrameCache::get(int n) {
   weight.masked_fill_(f.labels == 6, 2);
   weight.masked_fill_((f.labels == 5).logical_or(lips_tensor), 3);
   f.weight = weight;
-  f.camera = frame_camera(data_, n);
+  f.camera = dataset::splat_camera(data_, n);
   const int k = data_.manifest().expression.components;
   f.frames = frames_for_code(&data_.tracks().expression[static_cast<std::size_t>(n) * k]);
   return frames_.emplace(n, std::move(f)).first->second;
@@ -350,7 +329,7 @@ Gaussians initialise(const dataset::Dataset& data, const asset::FaceMesh& mesh, 
     const Pixel& p = candidates[static_cast<std::size_t>(uniform(rng) * candidates.size()) % candidates.size()];
     const FrameData& f = cache.get(p.frame);
     double r[9], t[3];
-    head_pose(tracks, p.frame, r, t);
+    head_pose(data, p.frame, r, t);
     const double z = r[6] * centre[0] + r[7] * centre[1] + r[8] * centre[2] + t[2] + 0.01 * normal(rng);
     const double cam[3] = {(p.x + 0.5 - f.camera.cx) / f.camera.fx * z, (p.y + 0.5 - f.camera.cy) / f.camera.fy * z, z};
     for (int a = 0; a < 3; ++a)

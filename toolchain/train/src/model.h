@@ -74,10 +74,8 @@ HeadGaussians bind(const Gaussians& g, const TriangleFrames& frames);
 // Quaternion product a * b (apply b, then a), (w, x, y, z) rows.
 torch::Tensor quat_multiply(const torch::Tensor& a, const torch::Tensor& b);
 
-// The crop camera of dataset frame n with the head pose as its view (head space -> camera).
-splat::Camera frame_camera(const dataset::Dataset& data, int n);
 // x_camera = R * x_head + t of dataset frame n: R row-major, t metres.
-void head_pose(const dataset::Tracks& tracks, int n, double r[9], double t[3]);
+void head_pose(const dataset::Dataset& data, int n, double r[9], double t[3]);
 
 // One training frame, kept on the CPU.
 struct FrameData {

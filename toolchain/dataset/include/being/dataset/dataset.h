@@ -107,6 +107,17 @@ struct Tracks {
   std::vector<float> mouth_opening;     // [N]
   std::vector<std::string> blendshape_names;
 };
+// Frame n as the trainer and the evaluation see it (docs/dataset-format.md): the head pose in the
+// .avatar convention (x_camera = rotation * x_head + translation, head space = canonical space in
+// metres, rotation row-major = R(axis-angle) * diag(1, -1, -1)) and the pinhole camera of its crop.
+struct FrameCamera {
+  double rotation[9] = {};
+  double translation[3] = {};  // metres
+  double fx = 0, fy = 0, cx = 0, cy = 0;
+  int width = 0, height = 0;
+};
+FrameCamera frame_camera(const Manifest& manifest, const Tracks& tracks, int frame);
+
 TensorFile tracks_file(const Tracks& tracks, int frames, int components);
 Tracks parse_tracks(const TensorFile& file, int frames, int components);
 
