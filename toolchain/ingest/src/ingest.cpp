@@ -209,8 +209,8 @@ IngestSummary run_ingest(const IngestRequest& request, const Progress& progress)
         m.audio.av_offset_frames = estimate.offset_frames;
         // Applied when the peak is clear (the mouth follows the sound distinctly better at that lag
         // than on average) over enough speech: on clips of a few seconds a single gesture can fake a
-        // peak (bluebg_woman_7s measures 8 frames and suit_man_vfr_6s -3, where the data manifest's independent
-        // tracker finds them within 3 frames of sync).
+        // peak (bluebg_woman_7s measures 8 frames and suit_man_vfr_6s -3, where the data manifest's
+        // independent tracker finds them within 3 frames of sync).
         const int enough = kMinSyncSeconds * m.fps;
         if (tracked < enough)
           m.warnings.push_back(format("the A/V offset (%+.1f frames) is not applied: %.0f s of tracked video are too "
