@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "being/audio_model/audio_encoder.h"
 #include "being/deform/binding_math.h"
 
 namespace being::train::detail {
@@ -99,16 +100,8 @@ asset::Avatar build_avatar(const Gaussians& gaussians, const dataset::Dataset& d
     network.name = "audio_encoder";
     a.networks.push_back(std::move(network));
   }
-  a.audio.sample_rate = 16000;
-  a.audio.mel_bins = 80;
-  a.audio.window = 400;
-  a.audio.hop = 160;
-  a.audio.fmin = 55.0;
-  a.audio.fmax = 7600.0;
-  a.audio.normalisation = asset::MelNormalisation::per_utterance;
-  a.audio.video_fps = data.manifest().fps;
-  a.audio.context_before = options.audio_context_before;
-  a.audio.context_after = options.audio_context_after;
+  // The features the dataset and the audio encoder use (runtime/audio's defaults), one definition.
+  a.audio = audio_model::audio_config(data.manifest().fps, options.audio_context_before, options.audio_context_after);
 
   const auto& cam = data.manifest().camera;
   a.camera.fx = a.camera.fy = cam.focal_px;
