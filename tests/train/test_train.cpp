@@ -193,7 +193,9 @@ TEST(TrainTiny, ExportReadsBackAndItsNeutralGaussiansAreTheBindingOnTheMeanMesh)
     ASSERT_LT(group, 3);
     ++groups[group];
     EXPECT_EQ(avatar.binding.triangles[i] == being::asset::kNoTriangle, group == 1) << i;
-    if (group == 2) EXPECT_LT(avatar.binding.normal_offsets[i], 0.5f) << i;
+    if (group == 2) {
+      EXPECT_LT(avatar.binding.normal_offsets[i], 0.5f) << i;
+    }
   }
   EXPECT_GT(groups[0], 0);
   EXPECT_GT(groups[1], 0);

@@ -51,6 +51,33 @@ std::uint16_t get_u16(const std::uint8_t* p) { return static_cast<std::uint16_t>
 
 }  // namespace
 
+Image resample_window(const Image& src, double x0, double y0, double size, int out_size) {
+  const double step = size / out_size;
+  const int taps = step > 2.0 ? 3 : step > 1.25 ? 2 : 1;
+  const int channels = src.channels;
+  Image out{out_size, out_size, channels, std::vector<std::uint8_t>(static_cast<std::size_t>(out_size) * out_size * channels)};
+  for (int v = 0; v < out_size; ++v)
+    for (int u = 0; u < out_size; ++u)
+      for (int c = 0; c < channels; ++c) {
+        double sum = 0;
+        for (int ty = 0; ty < taps; ++ty)
+          for (int tx = 0; tx < taps; ++tx) {
+            const double x = std::clamp(x0 + (u + (tx + 0.5) / taps) * step - 0.5, 0.0, src.width - 1.0);
+            const double y = std::clamp(y0 + (v + (ty + 0.5) / taps) * step - 0.5, 0.0, src.height - 1.0);
+            const int xa = static_cast<int>(x), ya = static_cast<int>(y);
+            const int xb = std::min(xa + 1, src.width - 1), yb = std::min(ya + 1, src.height - 1);
+            const double fx = x - xa, fy = y - ya;
+            const auto at = [&](int xx, int yy) {
+              return static_cast<double>(src.pixels[(static_cast<std::size_t>(yy) * src.width + xx) * channels + c]);
+            };
+            sum += (at(xa, ya) * (1 - fx) + at(xb, ya) * fx) * (1 - fy) + (at(xa, yb) * (1 - fx) + at(xb, yb) * fx) * fy;
+          }
+        out.pixels[(static_cast<std::size_t>(v) * out_size + u) * channels + c] =
+            static_cast<std::uint8_t>(std::lround(std::clamp(sum / (taps * taps), 0.0, 255.0)));
+      }
+  return out;
+}
+
 void write_jpeg(const std::filesystem::path& path, const Image& image, int quality) {
   check_image(image, path);
   std::vector<std::uint8_t> bytes;

@@ -122,28 +122,9 @@ Box face_box(const dataset::Dataset& dataset, int frame, double grow) {
 
 draw::Image crop_background(const dataset::Image& background, const float crop[3], int crop_size) {
   if (background.channels != 3) throw std::invalid_argument("crop_background: the background plate is not RGB");
-  const double step = crop[2] / crop_size;
-  // Enough taps per output pixel that a window much larger than the crop does not alias.
-  const int taps = std::clamp(static_cast<int>(std::ceil(step)), 1, 4);
-  const int w = background.width, h = background.height;
-  const auto sample = [&](double x, double y, int c) {
-    x = std::clamp(x, 0.0, w - 1.0), y = std::clamp(y, 0.0, h - 1.0);
-    const int ix = static_cast<int>(x), iy = static_cast<int>(y);
-    const int jx = std::min(ix + 1, w - 1), jy = std::min(iy + 1, h - 1);
-    const double fx = x - ix, fy = y - iy;
-    const auto px = [&](int xx, int yy) { return double(background.pixels[(static_cast<std::size_t>(yy) * w + xx) * 3 + c]); };
-    return (px(ix, iy) * (1 - fx) + px(jx, iy) * fx) * (1 - fy) + (px(ix, jy) * (1 - fx) + px(jx, jy) * fx) * fy;
-  };
+  const auto window = dataset::resample_window(background, crop[0], crop[1], crop[2], crop_size);
   draw::Image out(crop_size, crop_size);
-  for (int v = 0; v < crop_size; ++v)
-    for (int u = 0; u < crop_size; ++u)
-      for (int c = 0; c < 3; ++c) {
-        double sum = 0;
-        for (int ty = 0; ty < taps; ++ty)
-          for (int tx = 0; tx < taps; ++tx)
-            sum += sample(crop[0] + (u + (tx + 0.5) / taps) * step - 0.5, crop[1] + (v + (ty + 0.5) / taps) * step - 0.5, c);
-        out.at(u, v)[c] = static_cast<std::uint8_t>(std::lround(std::clamp(sum / (taps * taps), 0.0, 255.0)));
-      }
+  out.rgb = window.pixels;
   return out;
 }
 

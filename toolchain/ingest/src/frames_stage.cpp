@@ -24,31 +24,6 @@ constexpr int kSheetFrames = 12, kTile = 256;
 constexpr Color kLabelColor[] = {{0, 0, 0}, {60, 120, 255}, {255, 220, 0}, {255, 120, 160}, {255, 150, 30},
                                  {255, 0, 40}, {0, 255, 120}};
 
-// Samples the square source window `w` into an S x S image: bilinear, with 2x2 (or 3x3) samples per
-// output pixel when the window is much larger than S so that downscaling does not alias.
-void crop_bilinear(const std::uint8_t* src, int width, int height, int channels, const tracking::CropWindow& w,
-                   int size, std::uint8_t* out) {
-  const double step = w.size / size;
-  const int taps = step > 2.0 ? 3 : step > 1.25 ? 2 : 1;
-  for (int v = 0; v < size; ++v)
-    for (int u = 0; u < size; ++u)
-      for (int c = 0; c < channels; ++c) {
-        double sum = 0;
-        for (int ty = 0; ty < taps; ++ty)
-          for (int tx = 0; tx < taps; ++tx) {
-            const double x = std::clamp(w.x0 + (u + (tx + 0.5) / taps) * step - 0.5, 0.0, width - 1.0);
-            const double y = std::clamp(w.y0 + (v + (ty + 0.5) / taps) * step - 0.5, 0.0, height - 1.0);
-            const int x0 = static_cast<int>(x), y0 = static_cast<int>(y);
-            const int x1 = std::min(x0 + 1, width - 1), y1 = std::min(y0 + 1, height - 1);
-            const double fx = x - x0, fy = y - y0;
-            const auto at = [&](int xx, int yy) { return static_cast<double>(src[(static_cast<std::size_t>(yy) * width + xx) * channels + c]); };
-            sum += (at(x0, y0) * (1 - fx) + at(x1, y0) * fx) * (1 - fy) + (at(x0, y1) * (1 - fx) + at(x1, y1) * fx) * fy;
-          }
-        out[(static_cast<std::size_t>(v) * size + u) * channels + c] =
-            static_cast<std::uint8_t>(std::lround(std::clamp(sum / (taps * taps), 0.0, 255.0)));
-      }
-}
-
 // Labels are categories: the nearest source pixel, never a blend.
 void crop_nearest(const std::uint8_t* src, int width, int height, const tracking::CropWindow& w, int size,
                   std::uint8_t* out) {
@@ -190,9 +165,9 @@ FramesResult write_frames(const IngestRequest& request, const Analysis& a, const
     const auto labels = t.valid[i] ? plates::label_map(a.landmarks_of(i), person, hair, a.width, a.height)
                                    : person_only(person, hair, a.width, a.height);
     const auto& w = t.crops[i];
-    crop_bilinear(frame.rgb.data(), a.width, a.height, 3, w, s, crop.pixels.data());
+    crop = dataset::resample_window({a.width, a.height, 3, frame.rgb}, w.x0, w.y0, w.size, s);
     crop_nearest(labels.labels.data(), a.width, a.height, w, s, crop_labels.pixels.data());
-    crop_bilinear(labels.alpha.data(), a.width, a.height, 1, w, s, crop_alpha.pixels.data());
+    crop_alpha = dataset::resample_window({a.width, a.height, 1, labels.alpha}, w.x0, w.y0, w.size, s);
     dataset::write_jpeg(dataset::frame_path(dir, i), crop, request.jpeg_quality);
     dataset::write_png(dataset::label_path(dir, i), crop_labels);
     dataset::write_png(dataset::alpha_path(dir, i), crop_alpha);

@@ -28,28 +28,10 @@ torch::Tensor bytes(const dataset::Image& image) {
 
 deform::Vec3 vertex(const std::vector<float>& v, int i) { return {v[i * 3], v[i * 3 + 1], v[i * 3 + 2]}; }
 
-// The background plate resampled into frame n's crop window (bilinear, pixel centres at +0.5).
+// The background plate resampled into frame n's crop window, as ingest crops the frames.
 std::vector<std::uint8_t> background_crop(const dataset::Image& bg, const dataset::Dataset& data, int n) {
-  const int size = data.manifest().crop_size;
-  const float* crop = &data.tracks().crop[n * 3];
-  const double step = crop[2] / size;
-  std::vector<std::uint8_t> out(static_cast<std::size_t>(size) * size * 3);
-  for (int row = 0; row < size; ++row) {
-    const double sy = std::clamp(crop[1] + (row + 0.5) * step - 0.5, 0.0, bg.height - 1.0);
-    const int y0 = static_cast<int>(sy), y1 = std::min(y0 + 1, bg.height - 1);
-    const double fy = sy - y0;
-    for (int col = 0; col < size; ++col) {
-      const double sx = std::clamp(crop[0] + (col + 0.5) * step - 0.5, 0.0, bg.width - 1.0);
-      const int x0 = static_cast<int>(sx), x1 = std::min(x0 + 1, bg.width - 1);
-      const double fx = sx - x0;
-      for (int c = 0; c < 3; ++c) {
-        auto px = [&](int x, int y) { return static_cast<double>(bg.pixels[(static_cast<std::size_t>(y) * bg.width + x) * 3 + c]); };
-        const double v = (1 - fy) * ((1 - fx) * px(x0, y0) + fx * px(x1, y0)) + fy * ((1 - fx) * px(x0, y1) + fx * px(x1, y1));
-        out[(static_cast<std::size_t>(row) * size + col) * 3 + c] = static_cast<std::uint8_t>(std::lround(v));
-      }
-    }
-  }
-  return out;
+  const float* crop = &data.tracks().crop[static_cast<std::size_t>(n) * 3];
+  return dataset::resample_window(bg, crop[0], crop[1], crop[2], data.manifest().crop_size).pixels;
 }
 
 // 255 inside the outer lip loop of frame n's landmarks, in crop pixels.
@@ -244,7 +226,6 @@ Gaussians initialise(const dataset::Dataset& data, const asset::FaceMesh& mesh, 
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   std::normal_distribution<double> normal(0.0, 1.0);
-  const auto& tracks = data.tracks();
 
   std::vector<int> init_frames;
   const int views = std::min<int>(4, static_cast<int>(train_frames.size()));

@@ -78,6 +78,12 @@ struct Image {
   int width = 0, height = 0, channels = 0;
   std::vector<std::uint8_t> pixels;  // row-major, top row first, interleaved channels
 };
+// The square window (x0, y0, size) of `source` (source pixels) resampled to out_size x out_size:
+// bilinear, pixel centres at +0.5, coordinates clamped to the image, with 2x2 (or 3x3) samples per
+// output pixel when the window is much larger than the output so that downscaling does not alias.
+// Ingest crops frames and alpha with it; the trainer and the evaluation crop the background plate.
+Image resample_window(const Image& source, double x0, double y0, double size, int out_size);
+
 // JPEG for channels == 3 frames, PNG otherwise; atomic (PATH.part then rename). Throw DatasetError.
 void write_jpeg(const std::filesystem::path& path, const Image& image, int quality);
 void write_png(const std::filesystem::path& path, const Image& image);
