@@ -8,6 +8,7 @@
 // The neutral Gaussians are placed with Eigen, independently of being_animate, so that the
 // runtime's binding is checked against a second implementation of the triangle frame.
 #include "being/asset/avatar.h"
+#include "being/audio/log_mel.h"
 
 #include <Eigen/Geometry>
 
@@ -23,6 +24,7 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <random>
 #include <vector>
 
 namespace {
@@ -273,6 +275,28 @@ void build_audio_encoder(Avatar& avatar) {
   net.layers = {conv, sigmoid};
   net.tensors = {float_tensor("layers.0.weight", {1, bins, rows}, weight), float_tensor("layers.0.bias", {1}, {float(bias)})};
   avatar.networks.push_back(std::move(net));
+
+  // The "training audio" statistics live playback starts from: 4 s of half a second of voiced
+  // sound (a 180 Hz tone with noise) and half a second of silence, in turn.
+  std::mt19937 rng(3);
+  std::normal_distribution<float> noise(0.0f, 0.05f);
+  std::vector<float> utterance(static_cast<std::size_t>(4 * audio.sample_rate), 0.0f);
+  for (std::size_t i = 0; i < utterance.size(); ++i) {
+    const double t = double(i) / audio.sample_rate;
+    if (std::fmod(t, 1.0) < 0.5) utterance[i] = 0.4f * float(std::sin(2 * M_PI * 180 * t)) + noise(rng);
+  }
+  being::audio::MelConfig mel;
+  mel.sample_rate = audio.sample_rate;
+  mel.window = audio.window;
+  mel.hop = audio.hop;
+  mel.mel_bins = bins;
+  mel.fmin_hz = float(audio.fmin);
+  mel.fmax_hz = float(audio.fmax);
+  const std::vector<float> frames = being::audio::log_mel(utterance.data(), utterance.size(), mel);
+  being::audio::MelStatistics statistics(bins);
+  statistics.add(frames.data(), frames.size() / bins);
+  audio.mel_mean = statistics.mean();
+  audio.mel_std = statistics.stddev();
 }
 
 // A plate: a vertical gradient backdrop and shoulders under the neck, following the sway.

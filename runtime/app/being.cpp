@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   auto* render = app.add_subcommand("render", "Render an avatar driven by an audio file to an MP4 or to RGBA PNG frames");
   render->add_option("avatar", render_options.avatar, "The .avatar file")->required();
   render->add_option("--audio", render_options.audio, "Audio file that drives the avatar (any format FFmpeg reads)")->required();
-  render->add_option("-o,--output", render_options.output, "OUT.mp4 (H.264 + AAC), or a pattern such as frames/%05d.png for RGBA frames")->required();
+  render->add_option("-o,--output", render_options.output, "OUT.mp4 (H.264 + AAC), a pattern such as frames/%05d.png for RGBA frames, or null (render, then drop every frame)")->required();
   render->add_option("--fps", render_options.fps, "Output frame rate")->check(CLI::IsMember({25, 30, 60}))->capture_default_str();
   render->add_option("--size", render_options.size, "Output size WxH (default: the avatar camera's)")
       ->check(CLI::Validator(being::app::check_size, "WxH"));

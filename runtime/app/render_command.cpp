@@ -1,23 +1,15 @@
 #include "render_command.h"
 
-#include "being/animate/deform.h"
 #include "being/animate/expression_stream.h"
-#include "being/animate/pose.h"
 #include "being/asset/avatar.h"
 #include "being/audio/decoder.h"
 #include "being/encode/mp4_writer.h"
 #include "being/gpu/context.h"
 #include "being/media/media_error.h"
-#include "being/render/splat_renderer.h"
+#include "being/player/avatar_player.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
-#include <stb/stb_image.h>
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
 #pragma GCC diagnostic pop
@@ -63,45 +55,19 @@ std::optional<Size> parse_size(const std::string& value) {
   return size;
 }
 
-// Decodes plate `f` to RGB8 at the output size (bilinear when the sizes differ).
-std::vector<std::uint8_t> decode_plate(const asset::Plate& plate, std::size_t f, Size size) {
-  int w = 0, h = 0, channels = 0;
-  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
-      stbi_load_from_memory(plate.bytes.data(), static_cast<int>(plate.bytes.size()), &w, &h, &channels, 3), stbi_image_free);
-  if (!pixels) throw RenderError("idle.plates[" + std::to_string(f) + "]: cannot decode the image (" + stbi_failure_reason() + ")");
-  std::vector<std::uint8_t> out(static_cast<std::size_t>(size.width) * size.height * 3);
-  for (int y = 0; y < size.height; ++y) {
-    const double sy = std::clamp((y + 0.5) * h / size.height - 0.5, 0.0, h - 1.0);
-    const int y0 = static_cast<int>(sy), y1 = std::min(y0 + 1, h - 1);
-    const double fy = sy - y0;
-    for (int x = 0; x < size.width; ++x) {
-      const double sx = std::clamp((x + 0.5) * w / size.width - 0.5, 0.0, w - 1.0);
-      const int x0 = static_cast<int>(sx), x1 = std::min(x0 + 1, w - 1);
-      const double fx = sx - x0;
-      for (int c = 0; c < 3; ++c) {
-        auto at = [&](int xx, int yy) { return double(pixels.get()[(static_cast<std::size_t>(yy) * w + xx) * 3 + c]); };
-        const double v = (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x1, y0)) + fy * ((1 - fx) * at(x0, y1) + fx * at(x1, y1));
-        out[(static_cast<std::size_t>(y) * size.width + x) * 3 + c] = static_cast<std::uint8_t>(std::lround(v));
-      }
-    }
-  }
-  return out;
-}
-
-std::uint8_t to_byte(float v) { return static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); }
-
-// Where frames go: an MP4 with the audio, or one RGBA PNG per frame.
+// Where frames go: an MP4 with the audio, one RGBA PNG per frame, or nowhere (`-o null`: every
+// frame is rendered and read back, then dropped; for memory and speed measurements).
 class FrameSink {
  public:
-  FrameSink(const RenderOptions& options, Size size, int audio_rate)
-      : size_(size), rgb_(static_cast<std::size_t>(size.width) * size.height * 3) {
+  FrameSink(const RenderOptions& options, Size size, int audio_rate) : size_(size) {
+    if (options.output == "null") return;
     if (options.output.find('%') != std::string::npos) {
       pattern_ = options.output;
       const fs::path first = frame_path(0);
       const fs::path dir = first.parent_path().empty() ? fs::path(".") : first.parent_path();
       if (!fs::is_directory(dir))
         throw RenderError("-o " + options.output + ": directory " + dir.string() + " does not exist; create it first");
-      rgba_.resize(static_cast<std::size_t>(size.width) * size.height * 4);
+      pixels_.resize(static_cast<std::size_t>(size.width) * size.height * 4);
       return;
     }
     encode::Mp4Options mp4;
@@ -110,6 +76,7 @@ class FrameSink {
     mp4.fps = options.fps;
     mp4.audio_sample_rate = audio_rate;
     mp4_ = std::make_unique<encode::Mp4Writer>(options.output, mp4);
+    pixels_.resize(static_cast<std::size_t>(size.width) * size.height * 3);
   }
 
   bool is_mp4() const { return mp4_ != nullptr; }
@@ -118,19 +85,14 @@ class FrameSink {
   void add_frame(int64_t index, const float* pixels) {
     const std::size_t n = static_cast<std::size_t>(size_.width) * size_.height;
     if (mp4_) {
-      for (std::size_t i = 0; i < n; ++i)
-        for (int c = 0; c < 3; ++c) rgb_[i * 3 + c] = to_byte(pixels[i * 4 + c]);
-      mp4_->add_frame(rgb_.data());
-      return;
+      player::to_rgb8(pixels, n, pixels_.data());
+      mp4_->add_frame(pixels_.data());
+    } else if (!pattern_.empty()) {
+      player::to_rgba8_straight(pixels, n, pixels_.data());
+      const fs::path path = frame_path(index);
+      if (!stbi_write_png(path.c_str(), size_.width, size_.height, 4, pixels_.data(), size_.width * 4))
+        throw RenderError("cannot write " + path.string());
     }
-    for (std::size_t i = 0; i < n; ++i) {
-      const float a = pixels[i * 4 + 3];
-      for (int c = 0; c < 3; ++c) rgba_[i * 4 + c] = to_byte(a > 0 ? pixels[i * 4 + c] / a : 0.0f);
-      rgba_[i * 4 + 3] = to_byte(a);
-    }
-    const fs::path path = frame_path(index);
-    if (!stbi_write_png(path.c_str(), size_.width, size_.height, 4, rgba_.data(), size_.width * 4))
-      throw RenderError("cannot write " + path.string());
   }
 
   void add_audio(const float* samples, std::size_t count) {
@@ -151,7 +113,7 @@ class FrameSink {
   Size size_;
   std::string pattern_;
   std::unique_ptr<encode::Mp4Writer> mp4_;
-  std::vector<std::uint8_t> rgb_, rgba_;
+  std::vector<std::uint8_t> pixels_;
 };
 
 void print_progress(int64_t done, int64_t total, std::chrono::steady_clock::time_point start, bool last) {
@@ -171,14 +133,16 @@ int render(const RenderOptions& options) {
   Size size{avatar.camera.width, avatar.camera.height};
   if (!options.size.empty()) size = *parse_size(options.size);
 
-  const bool wants_plate = options.background == "plate" || (options.background.empty() && !avatar.idle.plates.empty());
-  if (wants_plate && avatar.idle.plates.empty())
-    throw RenderError("--background plate: this avatar has no idle-loop plates; use --background transparent or #rrggbb");
-  const bool transparent = options.background == "transparent";
+  player::PlayerOptions look;
+  look.width = size.width;
+  look.height = size.height;
+  if (!options.background.empty()) player::parse_background(options.background, look);
   const bool png_frames = options.output.find('%') != std::string::npos;
-  if (transparent && !png_frames)
+  if (look.background == player::Background::plate && avatar.idle.plates.empty())
+    throw RenderError("--background plate: this avatar has no idle-loop plates; use --background transparent or #rrggbb");
+  if (look.background == player::Background::transparent && !png_frames && options.output != "null")
     throw RenderError("--background transparent: MP4 has no alpha channel; write RGBA frames with -o DIR/%05d.png");
-  if (!png_frames && (size.width % 2 || size.height % 2))
+  if (!png_frames && options.output != "null" && (size.width % 2 || size.height % 2))
     throw RenderError("--size " + std::to_string(size.width) + "x" + std::to_string(size.height) +
                       ": H.264 needs an even width and height");
   for (const auto& network : avatar.networks)
@@ -210,43 +174,23 @@ int render(const RenderOptions& options) {
   if (!sink->is_mp4()) sound.reset();
 
   gpu::Context context;
-  render::SplatRenderer renderer(context);
-  renderer.set_gaussians(render::arrays_of(avatar.gaussians));
-  if (transparent) {
-    renderer.set_transparent_background();
-  } else if (!wants_plate) {
-    unsigned rgb = 0;
-    if (!options.background.empty()) rgb = static_cast<unsigned>(std::stoul(options.background.substr(1), nullptr, 16));
-    renderer.set_background_color(((rgb >> 16) & 255) / 255.0f, ((rgb >> 8) & 255) / 255.0f, (rgb & 255) / 255.0f);
+  std::unique_ptr<player::AvatarPlayer> view;
+  try {
+    view = std::make_unique<player::AvatarPlayer>(context, avatar, look);
+  } catch (const player::PlayerError& e) {
+    throw RenderError(e.what());
   }
-  asset::Camera intrinsics = avatar.camera;
-  intrinsics.fx *= double(size.width) / avatar.camera.width;
-  intrinsics.cx *= double(size.width) / avatar.camera.width;
-  intrinsics.fy *= double(size.height) / avatar.camera.height;
-  intrinsics.cy *= double(size.height) / avatar.camera.height;
-  intrinsics.width = size.width;
-  intrinsics.height = size.height;
-
-  animate::Deformer deformer(avatar);
-  animate::GaussianGeometry geometry;
   std::vector<float> code(codes->code_dim()), samples;
-  std::size_t plate_shown = static_cast<std::size_t>(-1);
   int64_t samples_sent = 0;
   const auto start = std::chrono::steady_clock::now();
   auto last_report = start;
   for (int64_t i = 0; codes->next(code.data()); ++i) {
-    deformer.apply(code.data(), geometry);
-    renderer.update_geometry(geometry.positions.data(), geometry.rotations.data(), geometry.log_scales.data());
-    const std::size_t f = animate::idle_frame(i, options.fps, avatar.idle);
-    if (wants_plate && f != plate_shown) {
-      const auto plate = decode_plate(avatar.idle.plates[f], f, size);
-      renderer.set_plate(plate.data(), size.width, size.height);
-      plate_shown = f;
+    try {
+      view->render(i, options.fps, code.data());
+    } catch (const player::PlayerError& e) {
+      throw RenderError(e.what());
     }
-    double view[16];
-    animate::head_to_camera(avatar.idle, f, view);
-    renderer.render(render::make_camera(intrinsics, view));
-    sink->add_frame(i, renderer.host_rgba());
+    sink->add_frame(i, view->host_rgba());
     if (sound) {
       // The audio up to the end of this frame, counted in samples: the clock is the sample position.
       const int64_t until = (i + 1) * kMp4AudioRate / options.fps;
@@ -277,9 +221,8 @@ std::string check_size(const std::string& value) {
 }
 
 std::string check_background(const std::string& value) {
-  static const std::regex colour("#[0-9a-fA-F]{6}");
-  if (value == "plate" || value == "transparent" || std::regex_match(value, colour)) return "";
-  return "expected plate, transparent or #rrggbb (got \"" + value + "\")";
+  player::PlayerOptions ignored;
+  return player::parse_background(value, ignored);
 }
 
 int run_render(const RenderOptions& options) {

@@ -3,6 +3,7 @@
 // the test avatar's mouth opens at the frames where sound starts (0 +- 1 frame).
 #include "being/animate/deform.h"
 #include "being/animate/expression_stream.h"
+#include "being/animate/live_expression.h"
 #include "being/animate/pose.h"
 #include "being_test.h"
 
@@ -297,6 +298,134 @@ TEST(ExpressionCodes, AnAvatarWithoutAnAudioEncoderIsRejected) {
 
 TEST(ExpressionCodes, AMissingFileIsAnAudioError) {
   EXPECT_THROW(ExpressionStream(test_avatar(), "/no/such/file.wav", 25), audio::AudioError);
+}
+
+// Codes of every frame of `samples` pushed live in chunks of `chunk`, then zeros after the end until
+// the last frame's look-ahead is covered.
+std::vector<float> live_codes(const asset::Avatar& avatar, const std::vector<float>& samples, const LiveOptions& options,
+                              std::size_t chunk) {
+  LiveExpression live(avatar, options);
+  const int64_t frames = frame_count(static_cast<int64_t>(samples.size()), avatar.audio.sample_rate, options.fps);
+  std::vector<float> codes(static_cast<std::size_t>(frames) * live.code_dim());
+  const std::vector<float> zeros(chunk, 0.0f);
+  std::size_t pushed = 0;
+  while (live.next_frame() < frames) {
+    float* out = &codes[static_cast<std::size_t>(live.next_frame()) * live.code_dim()];
+    if (live.next(out)) continue;
+    const std::size_t n = pushed < samples.size() ? std::min(chunk, samples.size() - pushed) : chunk;
+    live.push(pushed < samples.size() ? &samples[pushed] : zeros.data(), n);
+    pushed += n;
+  }
+  return codes;
+}
+
+TEST(LiveExpression, ChunkSizesDoNotChangeTheCodes) {
+  const auto samples = bursts(2.0, {{0.4, 1.1}});
+  const auto reference = live_codes(test_avatar(), samples, {}, 4096);
+  for (std::size_t chunk : {1, 37, 160, 1000})
+    EXPECT_EQ(live_codes(test_avatar(), samples, {}, chunk), reference) << "chunk " << chunk;
+}
+
+TEST(LiveExpression, AFrameIsReadyExactlyWhenItsLookAheadHasArrived) {
+  const auto& avatar = test_avatar();
+  for (int look_ahead : {0, 1, avatar.audio.context_after}) {
+    LiveOptions options;
+    options.fps = 30;
+    options.look_ahead_frames = look_ahead;
+    LiveExpression live(avatar, options);
+    const MelWindow w = mel_window(avatar.audio);
+    const float zero = 0.0f;
+    for (int64_t n = 1; n <= 8000; ++n) {
+      live.push(&zero, 1);
+      // Mel frame j is complete once sample j*hop + window/2 - 1 has arrived.
+      const int64_t rows = (n - avatar.audio.window / 2) / avatar.audio.hop + 1;
+      int64_t expected = 0;
+      while (w.centre(expected, options.fps) + int64_t(look_ahead) * w.mel_per_frame + w.mel_per_frame - 1 < rows) ++expected;
+      if (n % 97 == 0 || n == 8000) ASSERT_EQ(live.frames_ready(), expected) << "after " << n << " samples, look-ahead " << look_ahead;
+    }
+    const double expected_seconds = ((look_ahead + 1.0) * w.mel_per_frame - 1) * avatar.audio.hop / avatar.audio.sample_rate +
+                                    avatar.audio.window / 2.0 / avatar.audio.sample_rate;
+    EXPECT_DOUBLE_EQ(live.look_ahead_seconds(), expected_seconds);
+  }
+}
+
+TEST(LiveExpression, ACodeDoesNotDependOnAudioBeyondItsLookAhead) {
+  const auto& avatar = test_avatar();
+  LiveOptions options;
+  options.fps = 25;
+  options.look_ahead_frames = 1;
+  const auto quiet = bursts(2.0, {{0.2, 0.6}});
+  auto loud = quiet;
+  for (std::size_t i = 16000; i < loud.size(); ++i) loud[i] = 0.5f * std::sin(float(i) * 0.3f);
+  const auto a = live_codes(avatar, quiet, options, 320), b = live_codes(avatar, loud, options, 320);
+  // Frame i reads audio up to (i + 1 + look-ahead) / 25 s plus half a mel window: frames up to 23
+  // end before the change at 1.0 s.
+  for (int i = 0; i <= 23; ++i) EXPECT_EQ(a[i], b[i]) << "frame " << i;
+  EXPECT_NE(std::vector<float>(a.begin() + 26, a.end()), std::vector<float>(b.begin() + 26, b.end()));
+}
+
+TEST(LiveExpression, WithoutNormalisationAndTheFullLookAheadItEqualsTheFileForm) {
+  asset::Avatar avatar = test_avatar();
+  avatar.audio.normalisation = asset::MelNormalisation::none;
+  const auto samples = bursts(2.0, {{0.3, 0.9}, {1.2, 1.6}});
+  for (int fps : {25, 60}) {
+    LiveOptions options;
+    options.fps = fps;
+    const auto file = expression_codes(avatar, samples, fps);
+    const auto live = live_codes(avatar, samples, options, 512);
+    ASSERT_EQ(live.size(), file.size());
+    // Past the end the live stream was fed zeros, which is what the file form assumes too, except
+    // that a zero sample's log-mel is the floor, not the zero row; so compare frames whose window
+    // ends inside the audio.
+    const int64_t inside = frame_count(16000 * 2 - 2000, 16000, fps);
+    for (int64_t i = 0; i < inside; ++i) EXPECT_EQ(live[i], file[i]) << fps << " fps, frame " << i;
+  }
+}
+
+TEST(LiveExpression, TheMouthOpensAndClosesAtTheFramesOfTheSoundWithRunningStatistics) {
+  const auto& avatar = test_avatar();
+  const std::vector<std::pair<double, double>> on = {{1.0, 1.5}, {2.0, 2.4}, {3.0, 3.6}};
+  const auto samples = bursts(4.0, on);
+  for (int fps : {25, 60}) {
+    LiveOptions options;
+    options.fps = fps;
+    const auto codes = live_codes(avatar, samples, options, 800);
+    const double tolerance = fps / avatar.audio.video_fps;
+    int64_t from = 0;
+    for (const auto& [start, end] : on) {
+      const int64_t open = crossing(codes, from, true), close = crossing(codes, open, false);
+      EXPECT_NEAR(open, std::ceil(start * fps), tolerance) << fps << " fps, burst at " << start << " s";
+      EXPECT_NEAR(close, std::ceil(end * fps), tolerance) << fps << " fps, burst ending at " << end << " s";
+      from = close;
+    }
+  }
+}
+
+TEST(LiveExpression, LatestSkipsToTheNewestReadyFrame) {
+  const auto& avatar = test_avatar();
+  LiveExpression live(avatar, {});
+  std::vector<float> code(live.code_dim());
+  EXPECT_EQ(live.latest(code.data()), -1);
+  const auto samples = bursts(1.0, {{0.2, 0.8}});
+  live.push(samples.data(), samples.size());
+  const int64_t ready = live.frames_ready();
+  ASSERT_GT(ready, 10);
+  EXPECT_EQ(live.latest(code.data()), ready - 1);
+  EXPECT_EQ(live.next_frame(), ready);
+  EXPECT_EQ(live.latest(code.data()), -1);
+  EXPECT_FALSE(live.next(code.data()));
+}
+
+TEST(LiveExpression, BadOptionsAreRejected) {
+  LiveOptions options;
+  options.fps = 0;
+  EXPECT_THROW(LiveExpression(test_avatar(), options), std::invalid_argument);
+  options = {};
+  options.look_ahead_frames = test_avatar().audio.context_after + 1;
+  EXPECT_THROW(LiveExpression(test_avatar(), options), std::invalid_argument);
+  options = {};
+  options.normalisation_seconds = 0;
+  EXPECT_THROW(LiveExpression(test_avatar(), options), std::invalid_argument);
 }
 
 }  // namespace

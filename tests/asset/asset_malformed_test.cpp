@@ -321,6 +321,24 @@ const Case kCases[] = {
        return edit([](test::GlbParts& p) { test::avatar_extension(p)["audio"]["fmax"] = 9000.0; });
      },
      "audio.fmax: 9000 outside [55.5, 8000]"},
+    {"mel_mean_wrong_size",
+     [] {
+       return edit([](test::GlbParts& p) {
+         test::avatar_extension(p)["audio"]["mel_mean"] = json::array({1.0, 2.0});
+         test::avatar_extension(p)["audio"]["mel_std"] = json::array({1.0, 2.0});
+       });
+     },
+     "audio.mel_mean: 2 values for"},
+    {"mel_std_without_mel_mean",
+     [] {
+       return edit([](test::GlbParts& p) { test::avatar_extension(p)["audio"].erase("mel_mean"); });
+     },
+     "audio.mel_mean: mel_mean and mel_std come together"},
+    {"mel_mean_not_numbers",
+     [] {
+       return edit([](test::GlbParts& p) { test::avatar_extension(p)["audio"]["mel_mean"] = json::array({"a"}); });
+     },
+     "audio.mel_mean: must be an array of numbers"},
     {"camera_focal_negative",
      [] {
        return edit([](test::GlbParts& p) { test::avatar_extension(p)["camera"]["fx"] = -1.0; });

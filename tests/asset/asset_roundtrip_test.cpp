@@ -78,6 +78,8 @@ void expect_same(const Avatar& a, const Avatar& b) {
   expect_same_double(a.audio.video_fps, b.audio.video_fps, "video_fps");
   EXPECT_EQ(a.audio.context_before, b.audio.context_before);
   EXPECT_EQ(a.audio.context_after, b.audio.context_after);
+  expect_bits(a.audio.mel_mean, b.audio.mel_mean, "mel_mean");
+  expect_bits(a.audio.mel_std, b.audio.mel_std, "mel_std");
 
   expect_same_double(a.camera.fx, b.camera.fx, "fx");
   expect_same_double(a.camera.fy, b.camera.fy, "fy");

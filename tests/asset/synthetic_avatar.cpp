@@ -148,6 +148,10 @@ Avatar make_synthetic_avatar(uint32_t seed, const SyntheticShape& shape) {
   a.audio.fmin = 55.5;
   a.audio.fmax = 7600.25;
   a.audio.context_after = 3;
+  if (seed % 2) {
+    a.audio.mel_mean = r.values(shape.mel_bins, -20.0f, 2.0f);
+    a.audio.mel_std = r.values(shape.mel_bins, 0.0f, 5.0f);
+  }
   Layer conv{LayerType::conv1d, shape.mel_bins, 8, 3, 1, 2, 2, 0, 0};
   Layer norm{LayerType::layer_norm};
   norm.dim = 8;

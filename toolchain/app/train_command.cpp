@@ -58,6 +58,8 @@ TrainSummary train_with_progress(const fs::path& dataset_dir, const fs::path& ou
     options.audio_encoder = summary.audio->network;
     options.audio_context_before = summary.audio->audio.context_before;
     options.audio_context_after = summary.audio->audio.context_after;
+    options.audio_mel_mean = summary.audio->audio.mel_mean;
+    options.audio_mel_std = summary.audio->audio.mel_std;
     summary.audio_seconds = std::chrono::duration<double>(Clock::now() - t).count();
   } else {
     std::fprintf(stderr, "note: the dataset has no audio (--no-audio): the avatar gets no audio encoder\n");

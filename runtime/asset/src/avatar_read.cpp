@@ -493,6 +493,13 @@ AudioConfig read_audio(const json& ext) {
   a.video_fps = number(j, "video_fps", path);
   a.context_before = int32(j, "context_before", path);
   a.context_after = int32(j, "context_after", path);
+  for (auto [key, out] : {std::pair{"mel_mean", &a.mel_mean}, std::pair{"mel_std", &a.mel_std}}) {
+    if (!j.contains(key)) continue;
+    for (const json& v : array(j, key, path)) {
+      if (!v.is_number()) fail(path + "." + key, "must be an array of numbers");
+      out->push_back(v.get<float>());
+    }
+  }
   return a;
 }
 

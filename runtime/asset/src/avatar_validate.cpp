@@ -366,6 +366,16 @@ void validate_audio(const AudioConfig& a) {
   check_number("audio.video_fps", a.video_fps, 1, 240);
   check_number("audio.context_before", a.context_before, 0, 1000);
   check_number("audio.context_after", a.context_after, 0, 1000);
+  if (a.mel_mean.empty() != a.mel_std.empty()) fail("audio.mel_mean", "mel_mean and mel_std come together");
+  if (!a.mel_mean.empty()) {
+    for (auto [key, values] : {std::pair{"audio.mel_mean", &a.mel_mean}, std::pair{"audio.mel_std", &a.mel_std}}) {
+      if (values->size() != static_cast<size_t>(a.mel_bins))
+        fail(key, std::to_string(values->size()) + " values for " + std::to_string(a.mel_bins) + " mel bins");
+      for (size_t b = 0; b < values->size(); ++b) check_number(std::string(key) + "[" + std::to_string(b) + "]", (*values)[b], -1e4, 1e4);
+    }
+    for (size_t b = 0; b < a.mel_std.size(); ++b)
+      if (a.mel_std[b] < 0) fail("audio.mel_std[" + std::to_string(b) + "]", "must not be negative");
+  }
 }
 
 void validate_camera(const Camera& c) {

@@ -174,6 +174,10 @@ json avatar_json(const Avatar& a, GlbBuilder& b) {
                 {"video_fps", au.video_fps},
                 {"context_before", au.context_before},
                 {"context_after", au.context_after}};
+  if (!au.mel_mean.empty() || !au.mel_std.empty()) {
+    audio["mel_mean"] = au.mel_mean;
+    audio["mel_std"] = au.mel_std;
+  }
   const Camera& c = a.camera;
   json camera = {{"fx", c.fx}, {"fy", c.fy}, {"cx", c.cx},
                  {"cy", c.cy}, {"width", c.width}, {"height", c.height}};

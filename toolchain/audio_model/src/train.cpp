@@ -214,6 +214,13 @@ AudioEncoderResult train_audio_encoder(const AudioTrainingData& data, const Audi
     const Augmentation augmentation = c == 0 ? Augmentation{} : random_augmentation(rng);
     const std::vector<float> wave = c == 0 ? data.samples : augment_waveform(data.samples, augmentation, rng);
     std::vector<float> mel = audio::log_mel(wave.data(), wave.size(), mel_config);
+    if (c == 0) {
+      // The clean recording's statistics: live playback starts its running normalisation from them.
+      audio::MelStatistics statistics(mel_config.mel_bins);
+      statistics.add(mel.data(), mel.size() / mel_config.mel_bins);
+      result.audio.mel_mean = statistics.mean();
+      result.audio.mel_std = statistics.stddev();
+    }
     audio::normalize_per_bin(mel, mel_config.mel_bins);
     const int frames = static_cast<int>(std::ceil(n / augmentation.speed));
     const RetimedTargets targets = retime_targets(data.expression, usable, k_dim, augmentation.speed, frames);

@@ -102,6 +102,8 @@ asset::Avatar build_avatar(const Gaussians& gaussians, const dataset::Dataset& d
   }
   // The features the dataset and the audio encoder use (runtime/audio's defaults), one definition.
   a.audio = audio_model::audio_config(data.manifest().fps, options.audio_context_before, options.audio_context_after);
+  a.audio.mel_mean = options.audio_mel_mean;
+  a.audio.mel_std = options.audio_mel_std;
 
   const auto& cam = data.manifest().camera;
   a.camera.fx = a.camera.fy = cam.focal_px;

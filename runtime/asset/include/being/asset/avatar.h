@@ -114,6 +114,9 @@ struct AudioConfig {
   double video_fps = 25.0;  // expression codes per second
   int context_before = 8;   // video frames of audio context before the current frame
   int context_after = 8;    // video frames of look-ahead
+  // The training audio's per-bin log-mel mean and standard deviation (mel_bins each, or both empty):
+  // live playback starts its running normalisation from them instead of from nothing.
+  std::vector<float> mel_mean, mel_std;
 };
 
 // Pinhole camera of the training crop, OpenCV convention (x right, y down, z forward), pixels.

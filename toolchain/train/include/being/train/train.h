@@ -48,6 +48,7 @@ struct TrainOptions {
   std::optional<asset::Network> audio_encoder;
   int audio_context_before = 8;
   int audio_context_after = 8;
+  std::vector<float> audio_mel_mean, audio_mel_std;  // the training audio's log-mel statistics
   // Notes for people (device fallback, resuming, densification); may be empty.
   std::function<void(const std::string&)> message;
 };
