@@ -32,6 +32,11 @@ packages=(
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers
   # video and audio decoding/encoding
   ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswresample-dev libswscale-dev
+  # live window, microphone and editor (SDL2, OpenAL Soft, Dear ImGui); streaming server (Boost.Beast)
+  libsdl2-dev libopenal-dev libimgui-dev libboost-dev
+  # tests of the window, the microphone and the browser client: virtual X server, PulseAudio null
+  # sink, headless Chromium
+  xvfb xauth pulseaudio pulseaudio-utils chromium
   # model fetching
   unzip curl ca-certificates
 )
