@@ -9,11 +9,20 @@
 
 namespace being::gpu {
 
-Buffer::Buffer(const Context& context, VkDeviceSize size, VkBufferUsageFlags usage, MemoryLocation location)
-    : device_(context.device()), size_(size) {
+Buffer::Buffer(const Context& context, VkDeviceSize size, VkBufferUsageFlags usage, MemoryLocation location,
+               bool exportable)
+    : device_(context.device()), size_(size), exportable_(exportable) {
   if (size == 0) throw std::invalid_argument("Buffer: size must be > 0");
+  if (exportable && location != MemoryLocation::device)
+    throw std::invalid_argument("Buffer: only device buffers can be exportable");
+  if (exportable && !context.supports_external_memory())
+    throw std::runtime_error("Vulkan device " + context.device_info().name +
+                             " cannot export buffer memory as file descriptors (VK_KHR_external_memory_fd)");
   try {
+    VkExternalMemoryBufferCreateInfo external{VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO};
+    external.handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
     VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+    if (exportable) info.pNext = &external;
     info.size = size;
     info.usage = usage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
     info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
@@ -29,6 +38,15 @@ Buffer::Buffer(const Context& context, VkDeviceSize size, VkBufferUsageFlags usa
     VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
     alloc.allocationSize = requirements.size;
     alloc.memoryTypeIndex = type;
+    // Exported memory is dedicated to its buffer: some drivers require it, and CUDA maps the
+    // buffer at offset 0 of the allocation.
+    VkMemoryDedicatedAllocateInfo dedicated{VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO};
+    dedicated.buffer = buffer_;
+    VkExportMemoryAllocateInfo export_info{VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO};
+    export_info.pNext = &dedicated;
+    export_info.handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
+    if (exportable) alloc.pNext = &export_info;
+    allocation_size_ = requirements.size;
     const VkResult allocated = vkAllocateMemory(device_, &alloc, nullptr, &memory_);
     if (allocated == VK_ERROR_OUT_OF_DEVICE_MEMORY || allocated == VK_ERROR_OUT_OF_HOST_MEMORY) {
       throw std::runtime_error("Vulkan: out of memory allocating a buffer of " + std::to_string(size) +
@@ -53,7 +71,9 @@ Buffer::Buffer(Buffer&& other) noexcept
       buffer_(std::exchange(other.buffer_, VK_NULL_HANDLE)),
       memory_(std::exchange(other.memory_, VK_NULL_HANDLE)),
       size_(std::exchange(other.size_, 0)),
-      mapped_(std::exchange(other.mapped_, nullptr)) {}
+      allocation_size_(std::exchange(other.allocation_size_, 0)),
+      mapped_(std::exchange(other.mapped_, nullptr)),
+      exportable_(std::exchange(other.exportable_, false)) {}
 
 Buffer& Buffer::operator=(Buffer&& other) noexcept {
   if (this != &other) {
@@ -62,7 +82,9 @@ Buffer& Buffer::operator=(Buffer&& other) noexcept {
     buffer_ = std::exchange(other.buffer_, VK_NULL_HANDLE);
     memory_ = std::exchange(other.memory_, VK_NULL_HANDLE);
     size_ = std::exchange(other.size_, 0);
+    allocation_size_ = std::exchange(other.allocation_size_, 0);
     mapped_ = std::exchange(other.mapped_, nullptr);
+    exportable_ = std::exchange(other.exportable_, false);
   }
   return *this;
 }
@@ -73,6 +95,23 @@ void Buffer::release() {
   buffer_ = VK_NULL_HANDLE;
   memory_ = VK_NULL_HANDLE;
   mapped_ = nullptr;
+}
+
+ExportedMemory Buffer::export_memory() const {
+  if (!exportable_) throw std::logic_error("Buffer::export_memory: the buffer was not created exportable");
+  // An extension entry point: the loader does not export it, so it is looked up on the device.
+  auto get_fd = reinterpret_cast<PFN_vkGetMemoryFdKHR>(vkGetDeviceProcAddr(device_, "vkGetMemoryFdKHR"));
+  if (!get_fd) throw std::runtime_error("Vulkan: vkGetMemoryFdKHR is not available (VK_KHR_external_memory_fd)");
+  VkMemoryGetFdInfoKHR info{VK_STRUCTURE_TYPE_MEMORY_GET_FD_INFO_KHR};
+  info.memory = memory_;
+  info.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
+  int fd = -1;
+  vk_check(get_fd(device_, &info, &fd), "vkGetMemoryFdKHR");
+  ExportedMemory exported;
+  exported.fd = FileDescriptor(fd);
+  exported.allocation_size = allocation_size_;
+  exported.dedicated = true;
+  return exported;
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <mutex>
 #include <sstream>
 
@@ -300,14 +301,26 @@ Context::Context(const ContextOptions& options) : validation_log_(std::make_uniq
     queue_family_ = family;
     timestamp_valid_bits_ = families[family].timestampValidBits;
 
+    VkPhysicalDeviceIDProperties id{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES};
+    VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+    props2.pNext = &id;
+    vkGetPhysicalDeviceProperties2(physical_device_, &props2);
+    std::copy(std::begin(id.deviceUUID), std::end(id.deviceUUID), device_uuid_.begin());
+    const std::vector<const char*> device_extensions = probe_optional_features();
+
     const float priority = 1.0f;
     VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
     queue_info.queueFamilyIndex = queue_family_;
     queue_info.queueCount = 1;
     queue_info.pQueuePriorities = &priority;
+    VkPhysicalDeviceVulkan12Features features12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    features12.timelineSemaphore = timeline_semaphores_ ? VK_TRUE : VK_FALSE;
     VkDeviceCreateInfo device_create{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+    device_create.pNext = &features12;
     device_create.queueCreateInfoCount = 1;
     device_create.pQueueCreateInfos = &queue_info;
+    device_create.enabledExtensionCount = static_cast<std::uint32_t>(device_extensions.size());
+    device_create.ppEnabledExtensionNames = device_extensions.data();
     vk_check(vkCreateDevice(physical_device_, &device_create, nullptr, &device_), "vkCreateDevice");
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
 
@@ -321,6 +334,51 @@ Context::Context(const ContextOptions& options) : validation_log_(std::make_uniq
     destroy();
     throw;
   }
+}
+
+std::vector<const char*> Context::probe_optional_features() {
+  std::uint32_t count = 0;
+  vk_check(vkEnumerateDeviceExtensionProperties(physical_device_, nullptr, &count, nullptr),
+           "vkEnumerateDeviceExtensionProperties");
+  std::vector<VkExtensionProperties> offered(count);
+  vk_check(vkEnumerateDeviceExtensionProperties(physical_device_, nullptr, &count, offered.data()),
+           "vkEnumerateDeviceExtensionProperties");
+  auto has = [&](const char* name) {
+    return std::any_of(offered.begin(), offered.end(),
+                       [&](const VkExtensionProperties& p) { return std::string(p.extensionName) == name; });
+  };
+
+  VkPhysicalDeviceVulkan12Features features12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  features.pNext = &features12;
+  vkGetPhysicalDeviceFeatures2(physical_device_, &features);
+  timeline_semaphores_ = features12.timelineSemaphore == VK_TRUE;
+
+  // The extension alone does not promise that this kind of buffer or semaphore can be exported:
+  // ask for exactly what Buffer and TimelineSemaphore create.
+  std::vector<const char*> enabled;
+  if (has(VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME)) {
+    VkPhysicalDeviceExternalBufferInfo buffer{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_BUFFER_INFO};
+    buffer.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+    buffer.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
+    VkExternalBufferProperties properties{VK_STRUCTURE_TYPE_EXTERNAL_BUFFER_PROPERTIES};
+    vkGetPhysicalDeviceExternalBufferProperties(physical_device_, &buffer, &properties);
+    external_memory_ =
+        (properties.externalMemoryProperties.externalMemoryFeatures & VK_EXTERNAL_MEMORY_FEATURE_EXPORTABLE_BIT) != 0;
+    if (external_memory_) enabled.push_back(VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME);
+  }
+  if (timeline_semaphores_ && has(VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME)) {
+    VkSemaphoreTypeCreateInfo timeline{VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO};
+    timeline.semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE;
+    VkPhysicalDeviceExternalSemaphoreInfo semaphore{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_SEMAPHORE_INFO};
+    semaphore.pNext = &timeline;
+    semaphore.handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT;
+    VkExternalSemaphoreProperties properties{VK_STRUCTURE_TYPE_EXTERNAL_SEMAPHORE_PROPERTIES};
+    vkGetPhysicalDeviceExternalSemaphoreProperties(physical_device_, &semaphore, &properties);
+    external_semaphores_ = (properties.externalSemaphoreFeatures & VK_EXTERNAL_SEMAPHORE_FEATURE_EXPORTABLE_BIT) != 0;
+    if (external_semaphores_) enabled.push_back(VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME);
+  }
+  return enabled;
 }
 
 Context::~Context() { destroy(); }
@@ -363,7 +421,9 @@ std::uint32_t Context::find_memory_type(std::uint32_t type_bits, VkMemoryPropert
   return fallback;
 }
 
-void Context::submit_and_wait(const std::function<void(VkCommandBuffer)>& record) const {
+void Context::submit_and_wait(const std::function<void(VkCommandBuffer)>& record, const TimelineSync& sync) const {
+  if (sync.semaphore && !timeline_semaphores_)
+    throw std::logic_error("submit_and_wait: timeline semaphores are not enabled on " + device_info_.name);
   VkCommandBufferAllocateInfo alloc{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
   alloc.commandPool = command_pool_;
   alloc.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
@@ -386,6 +446,21 @@ void Context::submit_and_wait(const std::function<void(VkCommandBuffer)>& record
   VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
   submit.commandBufferCount = 1;
   submit.pCommandBuffers = &cmd;
+  VkTimelineSemaphoreSubmitInfo timeline{VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO};
+  if (sync.semaphore && sync.wait_value) {
+    timeline.waitSemaphoreValueCount = 1;
+    timeline.pWaitSemaphoreValues = &sync.wait_value;
+    submit.waitSemaphoreCount = 1;
+    submit.pWaitSemaphores = &sync.semaphore;
+    submit.pWaitDstStageMask = &sync.wait_stages;
+  }
+  if (sync.semaphore && sync.signal_value) {
+    timeline.signalSemaphoreValueCount = 1;
+    timeline.pSignalSemaphoreValues = &sync.signal_value;
+    submit.signalSemaphoreCount = 1;
+    submit.pSignalSemaphores = &sync.semaphore;
+  }
+  if (sync.semaphore) submit.pNext = &timeline;
   vk_check(vkResetFences(device_, 1, &fence_), "vkResetFences");
   vk_check(vkQueueSubmit(queue_, 1, &submit, fence_), "vkQueueSubmit");
   vk_check(vkWaitForFences(device_, 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");

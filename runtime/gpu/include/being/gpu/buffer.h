@@ -2,6 +2,8 @@
 // sub-allocator would not pay for itself), and copies between host memory and buffers.
 #pragma once
 
+#include "being/gpu/external.h"
+
 #include <vulkan/vulkan.h>
 
 #include <cstdint>
@@ -23,8 +25,11 @@ class Buffer {
  public:
   Buffer() = default;
   // `size` must be > 0. TRANSFER_SRC and TRANSFER_DST are added to `usage` so that upload() and
-  // download() work on every buffer.
-  Buffer(const Context& context, VkDeviceSize size, VkBufferUsageFlags usage, MemoryLocation location);
+  // download() work on every buffer. An `exportable` buffer (device location only; needs
+  // Context::supports_external_memory()) gets a dedicated allocation that export_memory() can hand
+  // to CUDA.
+  Buffer(const Context& context, VkDeviceSize size, VkBufferUsageFlags usage, MemoryLocation location,
+         bool exportable = false);
   ~Buffer();
   Buffer(Buffer&& other) noexcept;
   Buffer& operator=(Buffer&& other) noexcept;
@@ -35,13 +40,21 @@ class Buffer {
   VkDeviceSize size() const { return size_; }
   // The persistent host mapping of a host buffer; nullptr for a device buffer.
   void* mapped() const { return mapped_; }
+  bool exportable() const { return exportable_; }
+
+  // A new opaque file descriptor of the buffer's memory (each call exports another one); the
+  // memory stays alive while the buffer or an importer holds it. Throws std::logic_error for a
+  // buffer not created exportable.
+  ExportedMemory export_memory() const;
 
  private:
   VkDevice device_ = VK_NULL_HANDLE;
   VkBuffer buffer_ = VK_NULL_HANDLE;
   VkDeviceMemory memory_ = VK_NULL_HANDLE;
   VkDeviceSize size_ = 0;
+  VkDeviceSize allocation_size_ = 0;
   void* mapped_ = nullptr;
+  bool exportable_ = false;
 
   void release();
 };

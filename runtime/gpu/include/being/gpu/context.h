@@ -1,9 +1,11 @@
 // The Vulkan instance, the chosen physical device, one logical device with one queue, and one-shot
-// command submission. Headless: no surface or swapchain extensions are needed.
+// command submission. Headless: no surface or swapchain extensions are needed; the device
+// extensions that share memory and semaphores with CUDA are enabled where the device has them.
 #pragma once
 
 #include <vulkan/vulkan.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -47,6 +49,17 @@ struct ContextOptions {
   static ContextOptions from_environment();
 };
 
+// Timeline-semaphore operations around one submission (Context::submit_and_wait): the commands
+// wait until `semaphore` reaches `wait_value` before their `wait_stages` run, and the semaphore is
+// set to `signal_value` once they are done. A zero value skips that operation; a null semaphore
+// skips both.
+struct TimelineSync {
+  VkSemaphore semaphore = VK_NULL_HANDLE;
+  std::uint64_t wait_value = 0;
+  VkPipelineStageFlags wait_stages = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+  std::uint64_t signal_value = 0;
+};
+
 // Owns every Vulkan object it creates; not copyable. Not thread-safe: use one context per thread or
 // lock around submit_and_wait().
 class Context {
@@ -67,15 +80,29 @@ class Context {
   // Bits of a timestamp that are valid on the queue (0: the queue cannot write timestamps).
   std::uint32_t timestamp_valid_bits() const { return timestamp_valid_bits_; }
   bool validation_enabled() const { return messenger_ != VK_NULL_HANDLE; }
+  // The device's UUID (VkPhysicalDeviceIDProperties::deviceUUID); CUDA reports the same bytes for
+  // the same GPU, which is how the interop finds it.
+  const std::array<std::uint8_t, VK_UUID_SIZE>& device_uuid() const { return device_uuid_; }
+  // Timeline semaphores (Vulkan 1.2 feature, enabled when offered).
+  bool supports_timeline_semaphores() const { return timeline_semaphores_; }
+  // Storage buffers whose memory can be exported as an opaque POSIX file descriptor
+  // (VK_KHR_external_memory_fd, enabled when offered): Buffer's `exportable`.
+  bool supports_external_memory() const { return external_memory_; }
+  // Timeline semaphores exportable as opaque file descriptors (VK_KHR_external_semaphore_fd).
+  bool supports_external_semaphores() const { return external_semaphores_; }
+  // Both: what sharing geometry with CUDA needs. NVIDIA's driver has them; lavapipe (Mesa 22) only
+  // has the memory half.
+  bool supports_external() const { return external_memory_ && external_semaphores_; }
 
   // A memory type index allowed by `type_bits` that has all `required` flags, preferring one that
   // also has the `preferred` flags. Throws when none has the required flags.
   std::uint32_t find_memory_type(std::uint32_t type_bits, VkMemoryPropertyFlags required,
                                  VkMemoryPropertyFlags preferred = 0) const;
 
-  // Records commands with `record` into a fresh primary command buffer, submits it to the queue and
-  // waits for it to finish; then throws any validation messages (check_validation()).
-  void submit_and_wait(const std::function<void(VkCommandBuffer)>& record) const;
+  // Records commands with `record` into a fresh primary command buffer, submits it to the queue
+  // (with the timeline operations of `sync`) and waits for it to finish; then throws any validation
+  // messages (check_validation()).
+  void submit_and_wait(const std::function<void(VkCommandBuffer)>& record, const TimelineSync& sync = {}) const;
 
   // Throws std::runtime_error with the validation messages collected since the last call, if any.
   void check_validation() const;
@@ -93,9 +120,14 @@ class Context {
   DeviceInfo device_info_;
   VkPhysicalDeviceLimits limits_{};
   VkPhysicalDeviceMemoryProperties memory_properties_{};
+  std::array<std::uint8_t, VK_UUID_SIZE> device_uuid_{};
+  bool timeline_semaphores_ = false, external_memory_ = false, external_semaphores_ = false;
   std::unique_ptr<detail::ValidationLog> validation_log_;  // stable address for the messenger
 
   void destroy();
+  // Fills the supports_* flags from what the physical device offers; returns the device
+  // extensions to enable.
+  std::vector<const char*> probe_optional_features();
 };
 
 }  // namespace being::gpu
