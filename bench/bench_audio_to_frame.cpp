@@ -5,7 +5,9 @@
 //
 //   bench_audio_to_frame [--avatar FILE] [--gaussians N] [--seconds S] [--fps F] [--read-back]
 //                        [--cuda-deform]   (where CUDA is built: deformation on the GPU, results
-//                                           copied back to the host for the upload; no interop yet)
+//                                           copied back to the host for the upload)
+//                        [--cuda-interop]  (where CUDA is built: deformation on the GPU straight into
+//                                           the renderer's buffers, runtime/interop; no copies)
 #include "being/animate/deform.h"
 #include "being/animate/expression.h"
 #include "being/animate/pose.h"
@@ -15,6 +17,7 @@
 #include "being/render/splat_renderer.h"
 #ifdef BEING_BENCH_CUDA_DEFORM
 #include "being/deform/deform_cuda.h"
+#include "being/interop/cuda_deformation.h"
 #endif
 
 #include <CLI/CLI.hpp>
@@ -91,13 +94,17 @@ int main(int argc, char** argv) {
   int fps = 25;
   bool read_back = false;
   bool cuda_deform = false;
+  bool cuda_interop = false;
   app.add_option("--avatar", avatar_path, "the .avatar to drive (default: the procedural test avatar)");
   app.add_option("--gaussians", gaussians, "grow the face to this many Gaussians (0: as stored)");
   app.add_option("--seconds", seconds, "seconds of synthetic speech")->check(CLI::Range(1.0, 3600.0));
   app.add_option("--fps", fps, "output frames per second")->check(CLI::Range(1, 240));
   app.add_flag("--read-back", read_back, "copy every frame to host memory, as headless output does");
 #ifdef BEING_BENCH_CUDA_DEFORM
-  app.add_flag("--cuda-deform", cuda_deform, "deform on the GPU (CUDA) and copy the result to the host");
+  auto* deform_flag =
+      app.add_flag("--cuda-deform", cuda_deform, "deform on the GPU (CUDA) and copy the result to the host");
+  app.add_flag("--cuda-interop", cuda_interop, "deform on the GPU (CUDA) into the renderer's shared buffers")
+      ->excludes(deform_flag);
 #endif
   CLI11_PARSE(app, argc, argv);
 
@@ -124,6 +131,7 @@ int main(int argc, char** argv) {
     gpu::Context context;
     render::RendererSettings settings;
     settings.gpu_timing = true;
+    settings.external_geometry = cuda_interop;
     render::SplatRenderer renderer(context, settings);
     animate::GaussianGeometry geometry;
     std::vector<float> code(encoder.code_dim(), 0.0f);
@@ -134,6 +142,10 @@ int main(int argc, char** argv) {
     arrays.log_scales = geometry.log_scales.data();
     renderer.set_gaussians(arrays);
     renderer.set_background_color(0.2f, 0.2f, 0.2f);
+#ifdef BEING_BENCH_CUDA_DEFORM
+    std::unique_ptr<interop::CudaDeformation> shared_deformer;
+    if (cuda_interop) shared_deformer = std::make_unique<interop::CudaDeformation>(context, avatar, renderer);
+#endif
 
     const animate::MelWindow& w = encoder.window();
     const int64_t frames = animate::frame_count(static_cast<int64_t>(samples.size()), avatar.audio.sample_rate, fps);
@@ -162,7 +174,9 @@ int main(int argc, char** argv) {
       encoder.encode(window.data(), code.data());
       const auto after_audio = Clock::now();
 #ifdef BEING_BENCH_CUDA_DEFORM
-      if (gpu_deformer) {
+      if (shared_deformer) {
+        shared_deformer->apply(code.data());
+      } else if (gpu_deformer) {
         gpu_deformer->apply(code.data());
         gpu_deformer->download(geometry.positions, geometry.rotations, geometry.log_scales);
       } else {
@@ -172,7 +186,8 @@ int main(int argc, char** argv) {
       deformer.apply(code.data(), geometry);
 #endif
       const auto after_deform = Clock::now();
-      renderer.update_geometry(geometry.positions.data(), geometry.rotations.data(), geometry.log_scales.data());
+      if (!cuda_interop)
+        renderer.update_geometry(geometry.positions.data(), geometry.rotations.data(), geometry.log_scales.data());
       double view[16];
       animate::head_to_camera(avatar.idle, animate::idle_frame(i, fps, avatar.idle), view);
       const render::FrameInfo info = renderer.render(render::make_camera(avatar.camera, view), frame_options);
@@ -189,6 +204,9 @@ int main(int argc, char** argv) {
                 avatar.gaussians.count(), avatar.camera.width, avatar.camera.height, static_cast<long long>(frames), fps,
                 seconds, read_back ? ", with read-back" : "");
     if (cuda_deform) std::printf("deformation on CUDA (+ copy to the host)\n");
+    if (cuda_interop)
+      std::printf("deformation on CUDA into the renderer's buffers (interop): 'deformation' is the time to queue "
+                  "it; the render waits for it on the GPU\n");
     std::printf("median per frame: audio+encoder %.3f ms, deformation %.3f ms, upload+render %.3f ms (GPU %.3f ms), total %.3f ms -> %.0f fps (%.1fx real time)\n",
                 median(t_audio), median(t_deform), median(t_render), median(t_gpu), median(t_total),
                 1000.0 / median(t_total), 1000.0 / median(t_total) / fps);

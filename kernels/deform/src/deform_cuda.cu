@@ -111,6 +111,13 @@ Deformer::~Deformer() = default;
 
 void Deformer::apply(const float* code) {
   Impl& m = *impl_;
+  apply(code, DeviceGeometry{m.positions.data, m.rotations.data, m.log_scales.data});
+}
+
+void Deformer::apply(const float* code, const DeviceGeometry& out) {
+  Impl& m = *impl_;
+  if (m.count && (!out.positions || !out.rotations || !out.log_scales))
+    throw std::invalid_argument("CUDA deformation: apply needs device pointers for positions, rotations and log-scales");
   if (m.expressions) check(cudaMemcpy(m.code.data, code, m.expressions * sizeof(float), cudaMemcpyHostToDevice), "code upload");
   constexpr unsigned kThreads = 256;
   if (m.values) deform_mesh_kernel<<<blocks(m.values, kThreads), kThreads>>>(m.neutral.data, m.basis.data, m.code.data, m.expressions, m.values, m.vertices.data);
@@ -119,7 +126,7 @@ void Deformer::apply(const float* code) {
     bind_kernel<<<blocks(m.count, kThreads), kThreads>>>(
         m.vertices.data, m.triangles.data, m.binding_triangles.data, m.barycentrics.data, m.normal_offsets.data,
         m.local_rotations.data, m.local_log_scales.data, m.rigid_positions.data, m.rigid_rotations.data,
-        m.rigid_log_scales.data, m.count, m.positions.data, m.rotations.data, m.log_scales.data);
+        m.rigid_log_scales.data, m.count, out.positions, out.rotations, out.log_scales);
   check(cudaGetLastError(), "binding kernel");
 }
 

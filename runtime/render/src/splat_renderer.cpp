@@ -62,6 +62,25 @@ std::uint32_t groups_for(const gpu::Context& context, std::uint64_t items, std::
   return static_cast<std::uint32_t>(std::min<std::uint64_t>(groups, context.limits().maxComputeWorkGroupCount[0]));
 }
 
+// Queue family ownership transfers of the geometry buffers to or from the external (CUDA) side,
+// which the Vulkan spec asks for before reading memory another API wrote.
+void transfer_ownership(VkCommandBuffer cmd, const gpu::Buffer* const (&buffers)[3], std::uint32_t src_family,
+                        std::uint32_t dst_family, VkPipelineStageFlags src_stage, VkAccessFlags src_access,
+                        VkPipelineStageFlags dst_stage, VkAccessFlags dst_access) {
+  VkBufferMemoryBarrier barriers[3];
+  for (int i = 0; i < 3; ++i) {
+    barriers[i] = {VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER};
+    barriers[i].srcAccessMask = src_access;
+    barriers[i].dstAccessMask = dst_access;
+    barriers[i].srcQueueFamilyIndex = src_family;
+    barriers[i].dstQueueFamilyIndex = dst_family;
+    barriers[i].buffer = buffers[i]->handle();
+    barriers[i].offset = 0;
+    barriers[i].size = VK_WHOLE_SIZE;
+  }
+  vkCmdPipelineBarrier(cmd, src_stage, dst_stage, 0, 0, nullptr, 3, barriers, 0, nullptr);
+}
+
 std::uint32_t bits_for(std::uint32_t values) {
   std::uint32_t bits = 1;
   while (bits < 32 && (std::uint64_t{1} << bits) < values) ++bits;
@@ -156,6 +175,14 @@ SplatRenderer::SplatRenderer(const gpu::Context& context, const RendererSettings
   const splat::Settings& s = settings.splat;
   if (!(s.near_plane > 0 && s.far_plane > s.near_plane && s.dilation >= 0))
     throw std::invalid_argument("render: settings need 0 < near_plane < far_plane and dilation >= 0");
+  if (settings.external_geometry) {
+    if (!context.supports_external())
+      throw std::runtime_error("render: external geometry needs a Vulkan device that exports memory and timeline "
+                               "semaphores as file descriptors (VK_KHR_external_memory_fd, "
+                               "VK_KHR_external_semaphore_fd); " + context.device_info().name +
+                               " does not. Choose another with BEING_VULKAN_DEVICE or deform on the host");
+    geometry_timeline_ = std::make_unique<gpu::TimelineSemaphore>(context, true);
+  }
   allocate_gaussian_buffers(1);
   ensure_intersection_capacity(1 << 16);
   if (settings.gpu_timing) {
@@ -172,9 +199,11 @@ void SplatRenderer::allocate_gaussian_buffers(std::uint32_t capacity) {
     throw std::runtime_error("render: " + std::to_string(capacity) + " Gaussians exceed what " +
                              context_.device_info().name + " can bind in one storage buffer");
   }
-  positions_ = storage_buffer(context_, n * 12);
-  rotations_ = storage_buffer(context_, n * 16);
-  log_scales_ = storage_buffer(context_, n * 12);
+  const bool exportable = settings_.external_geometry;
+  const VkBufferUsageFlags storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+  positions_ = gpu::Buffer(context_, n * 12, storage, gpu::MemoryLocation::device, exportable);
+  rotations_ = gpu::Buffer(context_, n * 16, storage, gpu::MemoryLocation::device, exportable);
+  log_scales_ = gpu::Buffer(context_, n * 12, storage, gpu::MemoryLocation::device, exportable);
   opacities_ = storage_buffer(context_, n * 4);
   sh_ = storage_buffer(context_, n * 4 * 3 * 4);
   geometry_staging_ = host_buffer(context_, n * 40);
@@ -188,6 +217,9 @@ void SplatRenderer::allocate_gaussian_buffers(std::uint32_t capacity) {
 }
 
 void SplatRenderer::set_gaussians(const GaussianArrays& g) {
+  if (exported_)
+    throw std::logic_error("render: set_gaussians after export_geometry(): the exported buffers would be replaced; "
+                           "set the Gaussians once, before exporting");
   if (g.sh_degree != 0 && g.sh_degree != 1)
     throw std::invalid_argument("render: SH degree must be 0 or 1, got " + std::to_string(g.sh_degree));
   if (g.count > 0 && (!g.positions || !g.rotations || !g.log_scales || !g.opacities || !g.sh))
@@ -206,6 +238,9 @@ void SplatRenderer::set_gaussians(const GaussianArrays& g) {
 }
 
 void SplatRenderer::update_geometry(const float* positions, const float* rotations, const float* log_scales) {
+  if (settings_.external_geometry)
+    throw std::logic_error("render: update_geometry on a renderer with external geometry; write through "
+                           "export_geometry() instead");
   if (!positions || !rotations || !log_scales)
     throw std::invalid_argument("render: update_geometry needs positions, rotations and log scales");
   auto* staging = static_cast<char*>(geometry_staging_.mapped());
@@ -214,6 +249,35 @@ void SplatRenderer::update_geometry(const float* positions, const float* rotatio
   std::memcpy(staging + n * 12, rotations, n * 16);
   std::memcpy(staging + n * 28, log_scales, n * 12);
   geometry_dirty_ = true;
+}
+
+ExportedGeometry SplatRenderer::export_geometry() {
+  if (!settings_.external_geometry)
+    throw std::logic_error("render: export_geometry needs RendererSettings::external_geometry");
+  if (exported_) throw std::logic_error("render: export_geometry was called before; export once");
+  const gpu::Buffer* const geometry[3] = {&positions_, &rotations_, &log_scales_};
+  // Hand the uploaded buffers to the external side: from here on every render() acquires them.
+  context_.submit_and_wait([&](VkCommandBuffer cmd) {
+    transfer_ownership(cmd, geometry, context_.queue_family(), VK_QUEUE_FAMILY_EXTERNAL, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                       VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, 0);
+  });
+  ExportedGeometry exported;
+  exported.positions = positions_.export_memory();
+  exported.rotations = rotations_.export_memory();
+  exported.log_scales = log_scales_.export_memory();
+  exported.timeline = geometry_timeline_->export_fd();
+  exported.capacity = gaussian_capacity_;
+  exported_ = true;
+  return exported;
+}
+
+GeometryWrite SplatRenderer::begin_geometry_write() {
+  if (!exported_) throw std::logic_error("render: begin_geometry_write needs export_geometry() first");
+  GeometryWrite write;
+  write.wait_value = released_value_;
+  write.signal_value = ++timeline_value_;
+  written_value_ = write.signal_value;
+  return write;
 }
 
 void SplatRenderer::set_background_color(float r, float g, float b) {
@@ -309,12 +373,28 @@ FrameInfo SplatRenderer::render(const splat::Camera& camera, const FrameOptions&
   Pipelines& p = *pipelines_;
   FrameInfo info;
 
+  // External geometry: wait for the writer's signal (if it wrote since the last frame) and take the
+  // buffers from the external queue family; give them back, and signal that they were read, once
+  // projection is done with them (submission 2 does not read them).
+  const gpu::Buffer* const geometry[3] = {&positions_, &rotations_, &log_scales_};
+  gpu::TimelineSync sync;
+  if (exported_ && written_value_ > released_value_) {
+    sync.semaphore = geometry_timeline_->handle();
+    sync.wait_value = written_value_;
+    sync.wait_stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
+    sync.signal_value = ++timeline_value_;
+  }
+
   // Submission 1: project, sort by depth, count the tile intersections (read back to size pass 3).
   context_.submit_and_wait([&](VkCommandBuffer cmd) {
     if (timestamps_[0]) {
       timestamps_[0]->reset(cmd);
       timestamps_[0]->write(cmd, 0);
     }
+    if (exported_)
+      transfer_ownership(cmd, geometry, VK_QUEUE_FAMILY_EXTERNAL, context_.queue_family(),
+                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                         VK_ACCESS_SHADER_READ_BIT);  // source stage = the semaphore's wait stage, so they chain
     // The previous frame's commands (and host uploads) are done with every buffer written below.
     gpu::memory_barrier(cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_MEMORY_READ_BIT | VK_ACCESS_MEMORY_WRITE_BIT,
                         VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
@@ -344,8 +424,12 @@ FrameInfo SplatRenderer::render(const splat::Camera& camera, const FrameOptions&
     vkCmdCopyBuffer(cmd, counters_.handle(), counters_host_.handle(), 1, &counter_region);
     gpu::memory_barrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT,
                         VK_ACCESS_HOST_READ_BIT);
+    if (exported_)
+      transfer_ownership(cmd, geometry, context_.queue_family(), VK_QUEUE_FAMILY_EXTERNAL,
+                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, 0);
     if (timestamps_[0]) timestamps_[0]->write(cmd, 1);
-  });
+  }, sync);
+  if (sync.semaphore) released_value_ = sync.signal_value;
   geometry_dirty_ = false;
   double gpu_ns = 0;
   if (timestamps_[0]) {

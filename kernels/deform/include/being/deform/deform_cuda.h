@@ -14,6 +14,14 @@ namespace being::deform::cuda {
 // True when a CUDA device can be used by this process.
 bool device_available();
 
+// Device memory the kernels write a frame's geometry into: N*3 positions, N*4 rotations (x, y, z,
+// w), N*3 log-scales (the .avatar layout), e.g. a Vulkan buffer imported into CUDA.
+struct DeviceGeometry {
+  float* positions = nullptr;
+  float* rotations = nullptr;
+  float* log_scales = nullptr;
+};
+
 class Deformer {
  public:
   // Uploads the neutral mesh, the expression basis, the triangles and the binding. The avatar must
@@ -26,6 +34,9 @@ class Deformer {
   // Runs mesh deformation and binding for `code` (expression_dim floats, host memory); the results
   // stay on the device until the next call.
   void apply(const float* code);
+  // The same into `out` instead of the deformer's own buffers. Runs on the default stream and
+  // returns without waiting for the kernels.
+  void apply(const float* code, const DeviceGeometry& out);
 
   // Device pointers to the results of the last apply(): N*3 positions, N*4 rotations (x, y, z, w),
   // N*3 log-scales, the .avatar layout.

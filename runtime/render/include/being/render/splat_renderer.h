@@ -6,6 +6,7 @@
 #include "being/asset/avatar.h"
 #include "being/gpu/buffer.h"
 #include "being/gpu/compute.h"
+#include "being/gpu/external.h"
 #include "being/gpu/radix_sort.h"
 #include "being/gpu/timestamps.h"
 #include "being/splat/types.h"
@@ -41,6 +42,26 @@ enum class BackgroundMode {
 struct RendererSettings {
   splat::Settings splat;    // near/far planes and dilation, as in training
   bool gpu_timing = false;  // measure each frame with GPU timestamps (FrameInfo::gpu_ms)
+  // Allocate positions, rotations and log scales in memory another API (CUDA) can import, with a
+  // timeline semaphore that orders its writes and render()'s reads (export_geometry()). Needs
+  // gpu::Context::supports_external().
+  bool external_geometry = false;
+};
+
+// The geometry buffers and the timeline semaphore of a renderer with external geometry, as file
+// descriptors for an importer (cudaImportExternalMemory, cudaImportExternalSemaphore).
+struct ExportedGeometry {
+  gpu::ExportedMemory positions;   // capacity*3 floats
+  gpu::ExportedMemory rotations;   // capacity*4 floats (x, y, z, w)
+  gpu::ExportedMemory log_scales;  // capacity*3 floats
+  gpu::FileDescriptor timeline;
+  std::uint32_t capacity = 0;  // Gaussians the buffers hold
+};
+
+// The timeline values of one external write (SplatRenderer::begin_geometry_write()).
+struct GeometryWrite {
+  std::uint64_t wait_value = 0;    // the writer waits for it: the last render() has read the geometry
+  std::uint64_t signal_value = 0;  // the writer signals it when the geometry is written
 };
 
 struct FrameOptions {
@@ -65,8 +86,22 @@ class SplatRenderer {
   void set_gaussians(const GaussianArrays& gaussians);
   // Stages new positions (N*3), rotations (N*4) and log scales (N*3) for the next render(), which
   // copies them to the GPU in its own command buffer. Same count and layout as set_gaussians().
+  // Not with external geometry (std::logic_error): there the external writer owns the geometry.
   void update_geometry(const float* positions, const float* rotations, const float* log_scales);
   std::uint32_t gaussian_count() const { return count_; }
+
+  // External geometry (RendererSettings::external_geometry): call once, after set_gaussians(),
+  // which may not be called again (std::logic_error). From then on the geometry buffers belong to
+  // the external queue family between frames; each render() acquires them and releases them back.
+  ExportedGeometry export_geometry();
+  // Before an external writer changes the geometry: the value its work must wait for, and the one
+  // it must signal once written (always, or render() waits forever). The next render() waits for
+  // it before reading the geometry and signals a later value when done reading.
+  GeometryWrite begin_geometry_write();
+  // The device buffers the passes read (the .avatar layout; capacity-sized).
+  const gpu::Buffer& positions() const { return positions_; }
+  const gpu::Buffer& rotations() const { return rotations_; }
+  const gpu::Buffer& log_scales() const { return log_scales_; }
 
   void set_background_color(float r, float g, float b);
   void set_transparent_background();
@@ -113,6 +148,13 @@ class SplatRenderer {
   BackgroundMode background_mode_ = BackgroundMode::solid;
   float background_[3] = {0, 0, 0};
   int plate_width_ = 0, plate_height_ = 0;
+
+  // External geometry: every wait and signal takes the next value of one timeline.
+  std::unique_ptr<gpu::TimelineSemaphore> geometry_timeline_;
+  std::uint64_t timeline_value_ = 0;   // the largest value handed out so far
+  std::uint64_t written_value_ = 0;    // the external write the next render() waits for
+  std::uint64_t released_value_ = 0;   // signalled by the last render() that read an external write
+  bool exported_ = false;
 
   std::unique_ptr<gpu::TimestampQueries> timestamps_[2];  // one pair per submission
   bool sets_dirty_ = true;  // a buffer was replaced since the descriptor sets were written
