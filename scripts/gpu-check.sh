@@ -35,6 +35,7 @@ source scripts/gpu-common.sh
     BEING_VULKAN_DEVICE=nvidia "$BUILD/bench/bench_audio_to_frame" --gaussians $n --seconds 20 || status=1
     BEING_VULKAN_DEVICE=nvidia "$BUILD/bench/bench_audio_to_frame" --gaussians $n --seconds 20 --read-back || status=1
     BEING_VULKAN_DEVICE=nvidia "$BUILD/bench/bench_audio_to_frame" --gaussians $n --seconds 20 --cuda-deform || status=1
+    BEING_VULKAN_DEVICE=nvidia "$BUILD/bench/bench_audio_to_frame" --gaussians $n --seconds 20 --cuda-interop || status=1
   done
   echo "== bench_face_analysis"
   if [ -f "${BEING_MODEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/being/models}/mediapipe_face/face_detector.tflite" ]; then
