@@ -7,7 +7,7 @@ option(BEING_BUILD_BENCH "Build the benchmark programs in bench/" ON)
 option(BEING_FUZZ "Build libFuzzer targets (needs clang; use a separate build directory)" OFF)
 set(BEING_FUZZ_SECONDS 60 CACHE STRING "How long the fuzz tests run under CTest")
 
-set(_being_deps TORCH CUDA VULKAN FFMPEG OPENCV SDL2 OPENAL IMGUI)
+set(_being_deps TORCH CUDA VULKAN FFMPEG OPENCV SDL2 OPENAL IMGUI BOOST)
 foreach(dep IN LISTS _being_deps)
   set(BEING_WITH_${dep} AUTO CACHE STRING "Use ${dep}: AUTO, ON or OFF")
   set_property(CACHE BEING_WITH_${dep} PROPERTY STRINGS AUTO ON OFF)
@@ -122,6 +122,12 @@ if(PkgConfig_FOUND AND NOT BEING_WITH_IMGUI STREQUAL "OFF")
   set(_imgui_found ${IMGUI_FOUND})
 endif()
 being_resolve_dependency(IMGUI "${_imgui_found}" libimgui-dev)
+
+# Boost.Beast/Asio (header-only) for the streaming server.
+if(NOT BEING_WITH_BOOST STREQUAL "OFF")
+  find_package(Boost 1.74 QUIET)
+endif()
+being_resolve_dependency(BOOST "${Boost_FOUND}" libboost-dev)
 
 if(BEING_FUZZ AND NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   message(FATAL_ERROR "BEING_FUZZ=ON needs clang (libFuzzer): configure a separate build directory with "
