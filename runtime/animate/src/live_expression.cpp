@@ -48,6 +48,11 @@ int64_t LiveExpression::last_row_needed(int64_t frame) const {
   return encoder_.window().centre(frame, options_.fps) + rows_after_;
 }
 
+int64_t LiveExpression::samples_needed(int64_t frame) const {
+  // Mel frame r covers samples [r * hop - window / 2, r * hop + window / 2).
+  return last_row_needed(frame) * hop_ + window_samples_ / 2;
+}
+
 void LiveExpression::push(const float* samples, std::size_t count) {
   samples_ += static_cast<int64_t>(count);
   mel_.clear();

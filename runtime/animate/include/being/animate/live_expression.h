@@ -52,6 +52,8 @@ class LiveExpression {
   int sample_rate() const { return sample_rate_; }
   // Audio after t_i that frame i waits for: the look-ahead plus half a mel window, in seconds.
   double look_ahead_seconds() const;
+  // Samples that must have been pushed before frame `frame` is ready; its code reads none after.
+  int64_t samples_needed(int64_t frame) const;
 
  private:
   void encode_frame(int64_t frame, float* code);
