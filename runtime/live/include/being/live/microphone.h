@@ -7,10 +7,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
-
-typedef struct ALCdevice ALCdevice;
 
 namespace being::live {
 
@@ -34,8 +33,8 @@ class Microphone {
   Microphone(const Microphone&) = delete;
   Microphone& operator=(const Microphone&) = delete;
 
-  const std::string& device_name() const { return name_; }
-  int sample_rate() const { return rate_; }
+  const std::string& device_name() const;
+  int sample_rate() const;
 
   // Appends every sample captured since the last call (mono float, -1..1) to `out` and returns how
   // many; `newest` is set to the capture time of the last one appended (the time of the read,
@@ -45,16 +44,11 @@ class Microphone {
   // Checks ALC_CONNECTED (ALC_EXT_disconnect); once disconnected, stays so.
   MicrophoneState state();
   // Samples delivered by read() so far.
-  int64_t samples_read() const { return samples_read_; }
+  int64_t samples_read() const;
 
  private:
-  ALCdevice* device_ = nullptr;
-  std::string name_;
-  int rate_ = 0;
-  bool float_samples_ = false;
-  bool disconnected_ = false;
-  int64_t samples_read_ = 0;
-  std::vector<short> int16_;
+  struct State;  // the OpenAL device (its struct's name differs between OpenAL versions)
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace being::live

@@ -6,12 +6,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <string>
-#include <vector>
-
-typedef struct ALCdevice ALCdevice;
-typedef struct ALCcontext ALCcontext;
 
 namespace being::live {
 
@@ -30,12 +26,12 @@ class Playback {
   Playback(const Playback&) = delete;
   Playback& operator=(const Playback&) = delete;
 
-  int sample_rate() const { return rate_; }
+  int sample_rate() const;
 
   // Appends mono float samples (-1..1) to play after those appended before.
   void append(const float* samples, std::size_t count);
   // No more samples will be appended: finished() becomes true once all have played.
-  void end_of_stream() { ended_ = true; }
+  void end_of_stream();
   // Starts (or resumes) playing.
   void play();
   void pause();
@@ -54,20 +50,8 @@ class Playback {
   bool connected() const;
 
  private:
-  void queue_buffer(unsigned buffer);
-
-  ALCdevice* device_ = nullptr;
-  ALCcontext* context_ = nullptr;
-  unsigned source_ = 0;
-  std::vector<unsigned> buffers_;
-  std::vector<unsigned> idle_;          // buffers not on the source
-  std::deque<float> pending_;           // appended, not yet queued
-  std::deque<std::size_t> queued_sizes_;// samples in each buffer on the source, oldest first
-  int rate_;
-  std::size_t buffer_samples_;
-  int64_t unqueued_samples_ = 0;        // samples of the buffers played and taken off the source
-  bool ended_ = false, playing_ = false;
-  std::vector<short> int16_;
+  struct State;  // the OpenAL device, context, source and buffers
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace being::live
