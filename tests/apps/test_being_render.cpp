@@ -19,8 +19,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <fstream>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -213,6 +220,46 @@ TEST(BeingRender, RendersAudioOfAnyRateChannelCountAndSampleFormat) {
       }
     }
   }
+}
+
+// Resident memory of a running process in kB (0 once it has gone).
+long resident_kb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  long value = 0;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      status >> value;
+      return value;
+    }
+  }
+  return 0;
+}
+
+// A long stream rendered to the null sink (every frame rendered and read back, then dropped): after
+// the first quarter, memory does not grow. The one-hour run is in docs/BENCHMARKS.md.
+TEST(BeingRender, TheNullSinkKeepsMemoryFlatOverALongStream) {
+  const auto dir = being::test::scratch_dir("being_render_null");
+  const fs::path wav = dir / "long.wav";
+  make_audio(wav, 40.0, "lt(mod(t,2),1)", "-ar 16000 -ac 1");
+  const std::string audio = wav.string();
+  const char* argv[] = {BEING_EXECUTABLE, "render", BEING_TEST_AVATAR, "--audio", audio.c_str(), "-o", "null",
+                        "--size", "16x16", nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, BEING_EXECUTABLE, nullptr, nullptr, const_cast<char**>(argv), environ), 0);
+  std::vector<long> rss;
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (const long kb = resident_kb(pid)) rss.push_back(kb);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_GE(rss.size(), 40u) << "the render ended too soon to watch its memory";
+  const std::size_t q = rss.size() / 4;
+  const long second_quarter = *std::max_element(rss.begin() + q, rss.begin() + 2 * q);
+  const long last_quarter = *std::max_element(rss.begin() + 3 * q, rss.end());
+  EXPECT_LE(last_quarter - second_quarter, 1024) << "resident memory grew from " << second_quarter << " kB to "
+                                                 << last_quarter << " kB";
 }
 
 }  // namespace
