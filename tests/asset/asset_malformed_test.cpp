@@ -339,6 +339,41 @@ const Case kCases[] = {
        return edit([](test::GlbParts& p) { test::avatar_extension(p)["audio"]["mel_mean"] = json::array({"a"}); });
      },
      "audio.mel_mean: must be an array of numbers"},
+    {"tuning_weights_wrong_count",
+     [] {
+       return edit([](test::GlbParts& p) { test::avatar_extension(p)["tuning"] = {{"expression_weights", {1.0, 2.0}}}; });
+     },
+     "tuning.expression_weights: 2 values for 4 expression codes"},
+    {"tuning_weight_not_a_number",
+     [] {
+       return edit([](test::GlbParts& p) { test::avatar_extension(p)["tuning"] = {{"expression_weights", {1, 1, "x", 1}}}; });
+     },
+     "tuning.expression_weights[2]: must be a number"},
+    {"tuning_gain_out_of_range",
+     [] {
+       return edit([](test::GlbParts& p) { test::avatar_extension(p)["tuning"] = {{"expression_gain", 9.0}}; });
+     },
+     "tuning.expression_gain: 9 outside [0, 4]"},
+    {"tuning_look_ahead_beyond_encoder",
+     [] {
+       return edit([](test::GlbParts& p) { test::avatar_extension(p)["tuning"] = {{"look_ahead_frames", 4}}; });
+     },
+     "tuning.look_ahead_frames: 4 outside [0, 3]"},
+    {"tuning_plate_gain_short",
+     [] {
+       return edit([](test::GlbParts& p) { test::avatar_extension(p)["tuning"] = {{"plate", {{"gain", {1.0}}}}}; });
+     },
+     "tuning.plate.gain: must have 3 values"},
+    {"tuning_idle_segment_past_the_loop",
+     [] {
+       return edit([](test::GlbParts& p) { test::avatar_extension(p)["tuning"] = {{"idle_segment", {1, 3}}}; });
+     },
+     "tuning.idle_segment[1]: 3 outside [0, 2]"},
+    {"tuning_idle_segment_fraction",
+     [] {
+       return edit([](test::GlbParts& p) { test::avatar_extension(p)["tuning"] = {{"idle_segment", {0.5, 1}}}; });
+     },
+     "tuning.idle_segment[0]: must be an integer"},
     {"camera_focal_negative",
      [] {
        return edit([](test::GlbParts& p) { test::avatar_extension(p)["camera"]["fx"] = -1.0; });

@@ -1,6 +1,7 @@
 // Write -> read keeps every field bit for bit, in memory and through files; writing is atomic.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 
@@ -96,6 +97,18 @@ void expect_same(const Avatar& a, const Avatar& b) {
     EXPECT_EQ(a.idle.plates[i].format, b.idle.plates[i].format);
     expect_bits(a.idle.plates[i].bytes, b.idle.plates[i].bytes, "plate bytes");
   }
+
+  const Tuning& s = a.tuning;
+  const Tuning& t = b.tuning;
+  expect_bits(s.expression_weights, t.expression_weights, "expression_weights");
+  expect_same_double(s.expression_gain, t.expression_gain, "expression_gain");
+  expect_same_double(s.smoothing, t.smoothing, "smoothing");
+  EXPECT_EQ(s.look_ahead_frames, t.look_ahead_frames);
+  EXPECT_EQ(s.plate_gain, t.plate_gain);
+  EXPECT_EQ(s.plate_offset, t.plate_offset);
+  EXPECT_EQ(s.plate_saturation, t.plate_saturation);
+  EXPECT_EQ(s.idle_first, t.idle_first);
+  EXPECT_EQ(s.idle_count, t.idle_count);
 }
 
 struct Case {
@@ -153,6 +166,48 @@ INSTANTIATE_TEST_SUITE_P(
                s.frames = 10;
              })}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+
+// Tuning (what being-editor saves) survives the round trip; an untuned avatar's file has no tuning.
+TEST(AssetTuning, KeepsEveryBit) {
+  Avatar tuned = test::make_synthetic_avatar(13);
+  EXPECT_TRUE(tuned.tuning.is_default());
+  const std::vector<uint8_t> untuned = write_avatar_to_memory(tuned);
+  test::GlbParts parts = test::split_glb(untuned);
+  EXPECT_FALSE(test::avatar_extension(parts).contains("tuning"));
+
+  Tuning& t = tuned.tuning;
+  t.expression_weights.assign(tuned.face.expression_dim(), 1.0f);
+  t.expression_weights[1] = 2.5f;
+  t.expression_gain = 1.25;
+  t.smoothing = 0.04;
+  t.look_ahead_frames = 2;
+  t.plate_gain = {1.1f, 0.9f, 1.0f};
+  t.plate_offset = {0.02f, 0.0f, -0.03f};
+  t.plate_saturation = 0.8f;
+  t.idle_first = 1;
+  t.idle_count = 2;
+  const std::vector<uint8_t> bytes = write_avatar_to_memory(tuned);
+  const Avatar back = read_avatar_from_memory(bytes.data(), bytes.size());
+  EXPECT_FALSE(back.tuning.is_default());
+  expect_same(tuned, back);
+  EXPECT_EQ(bytes, write_avatar_to_memory(back));
+  EXPECT_NE(describe(back).find("tuning: expression gain 1.25"), std::string::npos) << describe(back);
+}
+
+TEST(AssetTuning, ValidatedOnWrite) {
+  Avatar a = test::make_synthetic_avatar(17);
+  a.tuning.expression_weights.assign(a.face.expression_dim() + 1, 1.0f);
+  EXPECT_THROW(write_avatar_to_memory(a), AssetError);
+  a.tuning.expression_weights.assign(a.face.expression_dim(), 1.0f);
+  a.tuning.expression_weights[0] = std::nanf("");
+  EXPECT_THROW(write_avatar_to_memory(a), AssetError);
+  a.tuning.expression_weights.clear();
+  a.tuning.look_ahead_frames = a.audio.context_after + 1;
+  EXPECT_THROW(write_avatar_to_memory(a), AssetError);
+  a.tuning.look_ahead_frames = -1;
+  a.tuning.idle_first = int(a.idle.frame_count());
+  EXPECT_THROW(write_avatar_to_memory(a), AssetError);
+}
 
 // What a generic glTF viewer with KHR_gaussian_splatting looks at: the scene shows one point
 // primitive with the extension's attribute names.

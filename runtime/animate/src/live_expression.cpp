@@ -20,7 +20,8 @@ LiveExpression::LiveExpression(const asset::Avatar& avatar, const LiveOptions& o
       variance_(avatar.audio.mel_bins, 0.0),
       window_(static_cast<std::size_t>(encoder_.window().rows) * avatar.audio.mel_bins) {
   if (options.fps < 1) throw std::invalid_argument("live expression: fps must be at least 1");
-  if (options_.look_ahead_frames < 0) options_.look_ahead_frames = avatar.audio.context_after;
+  if (options_.look_ahead_frames < 0)
+    options_.look_ahead_frames = avatar.tuning.look_ahead_frames >= 0 ? avatar.tuning.look_ahead_frames : avatar.audio.context_after;
   if (options_.look_ahead_frames > avatar.audio.context_after)
     throw std::invalid_argument("live expression: look-ahead of " + std::to_string(options_.look_ahead_frames) +
                                 " frames is more than the avatar's audio encoder reads (" +

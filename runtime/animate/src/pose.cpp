@@ -5,8 +5,12 @@
 namespace being::animate {
 
 std::size_t idle_frame(int64_t frame, int fps, const asset::IdleLoop& idle) {
-  const auto index = static_cast<int64_t>(std::floor(static_cast<double>(frame) * idle.fps / fps));
-  return static_cast<std::size_t>(index % static_cast<int64_t>(idle.frame_count()));
+  return loop_frame(frame, fps, idle.fps, idle.frame_count());
+}
+
+std::size_t loop_frame(int64_t frame, int fps, double loop_fps, std::size_t count) {
+  const auto index = static_cast<int64_t>(std::floor(static_cast<double>(frame) * loop_fps / fps));
+  return static_cast<std::size_t>(index % static_cast<int64_t>(count));
 }
 
 void rotation_matrix(const float q[4], double r[9]) {

@@ -1,6 +1,7 @@
 // Reads a .avatar file. The GLB container is checked here first (so broken files get specific
 // messages), tinygltf parses the glTF JSON, and every accessor, view and index is bounds-checked
 // before a byte is copied; validate() then checks the content.
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -548,6 +549,54 @@ IdleLoop read_idle(Reader& r, const json& ext) {
   return idle;
 }
 
+// `count` numbers of the optional array `key` (absent: `out` keeps its defaults).
+template <typename Out>
+void read_numbers(const json& j, const char* key, const std::string& path, size_t count, Out& out) {
+  if (!j.contains(key)) return;
+  const json& values = array(j, key, path);
+  if (values.size() != count) fail(path + "." + key, "must have " + std::to_string(count) + " values");
+  for (size_t i = 0; i < count; ++i) {
+    if (!values[i].is_number()) fail(at(path + "." + key, i), "must be a number");
+    out[i] = values[i].get<typename Out::value_type>();
+  }
+}
+
+// Every key is optional; validate() checks the values against the face, audio and idle loop.
+Tuning read_tuning(const json& ext) {
+  Tuning t;
+  if (!ext.contains("tuning")) return t;
+  const std::string path = "tuning";
+  const json& j = member(ext, "tuning", "extensions.BEING_avatar");
+  if (!j.is_object()) fail(path, "must be a JSON object");
+  if (j.contains("expression_weights")) {
+    t.expression_weights.resize(array(j, "expression_weights", path).size());
+    read_numbers(j, "expression_weights", path, t.expression_weights.size(), t.expression_weights);
+  }
+  if (j.contains("expression_gain")) t.expression_gain = number(j, "expression_gain", path);
+  if (j.contains("smoothing")) t.smoothing = number(j, "smoothing", path);
+  if (j.contains("look_ahead_frames")) t.look_ahead_frames = int32(j, "look_ahead_frames", path);
+  if (j.contains("plate")) {
+    const std::string pp = path + ".plate";
+    const json& plate = member(j, "plate", path);
+    if (!plate.is_object()) fail(pp, "must be a JSON object");
+    read_numbers(plate, "gain", pp, 3, t.plate_gain);
+    read_numbers(plate, "offset", pp, 3, t.plate_offset);
+    if (plate.contains("saturation")) t.plate_saturation = float(number(plate, "saturation", pp));
+  }
+  if (j.contains("idle_segment")) {
+    const json& segment = array(j, "idle_segment", path);
+    if (segment.size() != 2) fail(path + ".idle_segment", "must be [first, count]");
+    int* out[2] = {&t.idle_first, &t.idle_count};
+    for (size_t i = 0; i < 2; ++i) {
+      if (!segment[i].is_number_integer() || segment[i].get<int64_t>() < 0 || segment[i].get<int64_t>() > INT32_MAX) {
+        fail(at(path + ".idle_segment", i), "must be an integer in [0, 2^31)");
+      }
+      *out[i] = int(segment[i].get<int64_t>());
+    }
+  }
+  return t;
+}
+
 }  // namespace
 
 Avatar read_avatar_from_memory(const uint8_t* data, size_t size) {
@@ -589,6 +638,7 @@ Avatar read_avatar_from_memory(const uint8_t* data, size_t size) {
   avatar.audio = read_audio(ext);
   avatar.camera = read_camera(ext);
   avatar.idle = read_idle(reader, ext);
+  avatar.tuning = read_tuning(ext);
   validate(avatar);
   return avatar;
 }

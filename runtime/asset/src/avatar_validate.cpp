@@ -410,7 +410,39 @@ void validate_idle(const IdleLoop& idle, const Camera& camera) {
   }
 }
 
+void validate_tuning(const Avatar& a) {
+  const Tuning& t = a.tuning;
+  const size_t k = a.face.expression_dim();
+  if (!t.expression_weights.empty() && t.expression_weights.size() != k) {
+    fail("tuning.expression_weights", std::to_string(t.expression_weights.size()) + " values for " +
+                                          std::to_string(k) + " expression codes (need none or one each)");
+  }
+  for (size_t i = 0; i < t.expression_weights.size(); ++i) {
+    check_number(at("tuning.expression_weights", i), t.expression_weights[i], 0, 4);
+  }
+  check_number("tuning.expression_gain", t.expression_gain, 0, 4);
+  check_number("tuning.smoothing", t.smoothing, 0, 1);
+  if (t.look_ahead_frames != -1) {
+    check_number("tuning.look_ahead_frames", t.look_ahead_frames, 0, a.audio.context_after);
+  }
+  for (int c = 0; c < 3; ++c) {
+    check_number(at("tuning.plate.gain", c), t.plate_gain[c], 0, 4);
+    check_number(at("tuning.plate.offset", c), t.plate_offset[c], -1, 1);
+  }
+  check_number("tuning.plate.saturation", t.plate_saturation, 0, 4);
+  const double frames = double(a.idle.frame_count());
+  check_number("tuning.idle_segment[0]", t.idle_first, 0, frames - 1);
+  check_number("tuning.idle_segment[1]", t.idle_count, 0, frames - t.idle_first);
+}
+
 }  // namespace
+
+bool Tuning::is_default() const {
+  const Tuning d;
+  return expression_weights.empty() && expression_gain == d.expression_gain && smoothing == d.smoothing &&
+         look_ahead_frames == d.look_ahead_frames && plate_gain == d.plate_gain && plate_offset == d.plate_offset &&
+         plate_saturation == d.plate_saturation && idle_first == d.idle_first && idle_count == d.idle_count;
+}
 
 std::vector<TensorSpec> expected_tensors(const Network& network) {
   std::vector<TensorSpec> specs;
@@ -471,6 +503,7 @@ void validate(const Avatar& avatar) {
   validate_audio(avatar.audio);
   validate_camera(avatar.camera);
   validate_idle(avatar.idle, avatar.camera);
+  validate_tuning(avatar);
 }
 
 }  // namespace being::asset

@@ -150,6 +150,17 @@ json network_json(const Network& net, GlbBuilder& b) {
           {"tensors", tensors}};
 }
 
+// Written only when it changes something, so untuned avatars keep the bytes they had before tuning existed.
+json tuning_json(const Tuning& t) {
+  json j = {{"expression_gain", t.expression_gain},
+            {"smoothing", t.smoothing},
+            {"plate", {{"gain", t.plate_gain}, {"offset", t.plate_offset}, {"saturation", t.plate_saturation}}},
+            {"idle_segment", {t.idle_first, t.idle_count}}};
+  if (!t.expression_weights.empty()) j["expression_weights"] = t.expression_weights;
+  if (t.look_ahead_frames >= 0) j["look_ahead_frames"] = t.look_ahead_frames;
+  return j;
+}
+
 json avatar_json(const Avatar& a, GlbBuilder& b) {
   const Binding& bind = a.binding;
   json binding = {
@@ -186,7 +197,7 @@ json avatar_json(const Avatar& a, GlbBuilder& b) {
                {"translation", b.accessor(a.idle.translations, kFloat, "VEC3", 3)},
                {"plates", json::array()}};
   for (size_t i = 0; i < a.idle.plates.size(); ++i) idle["plates"].push_back(i);
-  return {{"version", kFormatVersion},
+  json extension = {{"version", kFormatVersion},
           {"gaussians", {{"mesh", 0}}},
           {"face", {{"mesh", 1}}},
           {"binding", binding},
@@ -194,6 +205,8 @@ json avatar_json(const Avatar& a, GlbBuilder& b) {
           {"audio", audio},
           {"camera", camera},
           {"idle", idle}};
+  if (!a.tuning.is_default()) extension["tuning"] = tuning_json(a.tuning);
+  return extension;
 }
 
 void append_u32(std::vector<uint8_t>& out, uint32_t v) {

@@ -40,6 +40,12 @@ std::string describe(const Avatar& a) {
   for (const Plate& p : a.idle.plates) plate_bytes += p.bytes.size();
   s << "idle loop: " << a.idle.frame_count() << " frames at " << a.idle.fps << " fps, "
     << a.idle.plates.size() << " plates (" << plate_bytes << " bytes)\n";
+  if (!a.tuning.is_default()) {
+    const Tuning& t = a.tuning;
+    s << "tuning: expression gain " << t.expression_gain << ", smoothing " << t.smoothing << " s, "
+      << (t.expression_weights.empty() ? "no" : "per-code") << " expression weights, idle frames from "
+      << t.idle_first << (t.idle_count ? " (" + std::to_string(t.idle_count) + " frames)" : " to the end") << "\n";
+  }
   return s.str();
 }
 

@@ -71,6 +71,8 @@ AvatarPlayer::AvatarPlayer(const gpu::Context& context, const asset::Avatar& ava
     : avatar_(avatar),
       renderer_(context, options.renderer),
       deformer_(avatar),
+      tuning_(avatar),
+      tuned_code_(avatar.face.expression_dim()),
       intrinsics_(avatar.camera),
       background_(options.background),
       idle_motion_(options.idle_motion),
@@ -95,18 +97,30 @@ AvatarPlayer::AvatarPlayer(const gpu::Context& context, const asset::Avatar& ava
 void AvatarPlayer::show_plate(std::size_t f) {
   if (background_ != Background::plate || f == plate_shown_) return;
   decode_plate(avatar_.idle.plates[f], f, width_, height_, plate_rgb_);
+  animate::adjust_plate_color(avatar_.tuning, plate_rgb_.data(), plate_rgb_.size() / 3);
   renderer_.set_plate(plate_rgb_.data(), width_, height_);
   plate_shown_ = f;
 }
 
 render::FrameInfo AvatarPlayer::render(int64_t frame, int fps, const float* code, const render::FrameOptions& options) {
-  deformer_.apply(code, geometry_);
+  tuning_.apply(frame, fps, code, tuned_code_.data());
+  deformer_.apply(tuned_code_.data(), geometry_);
   renderer_.update_geometry(geometry_.positions.data(), geometry_.rotations.data(), geometry_.log_scales.data());
-  const std::size_t f = idle_motion_ ? animate::idle_frame(frame, fps, avatar_.idle) : 0;
+  const std::size_t f = animate::tuned_idle_frame(idle_motion_ ? frame : 0, fps, avatar_);
   show_plate(f);
-  double view[16];
-  animate::head_to_camera(avatar_.idle, f, view);
+  double pose[16], view[16];
+  animate::head_to_camera(avatar_.idle, f, pose);
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) {
+      double sum = 0;
+      for (int k = 0; k < 4; ++k) sum += adjustment_[r * 4 + k] * pose[k * 4 + c];
+      view[r * 4 + c] = sum;
+    }
   return renderer_.render(render::make_camera(intrinsics_, view), options);
+}
+
+void AvatarPlayer::set_camera_adjustment(const double camera_from_camera[16]) {
+  std::copy(camera_from_camera, camera_from_camera + 16, adjustment_);
 }
 
 void to_rgb8(const float* rgba, std::size_t pixels, std::uint8_t* rgb) {

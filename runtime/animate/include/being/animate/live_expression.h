@@ -24,7 +24,7 @@ namespace being::animate {
 
 struct LiveOptions {
   int fps = 60;                       // output frame rate; frame i shows time i / fps
-  int look_ahead_frames = -1;         // avatar frames of future audio; -1: the avatar's context_after
+  int look_ahead_frames = -1;         // avatar frames of future audio; -1: the avatar's tuning, else context_after
   double normalisation_seconds = 10;  // time constant of the running mel statistics
   double prior_seconds = 3;           // weight of the avatar's training statistics, in seconds of audio
 };

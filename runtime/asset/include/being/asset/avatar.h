@@ -3,6 +3,7 @@
 // the layout the GPU uploads; the reader fills them only after every field passed validation.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -143,6 +144,24 @@ struct IdleLoop {
   size_t frame_count() const { return translations.size() / 3; }
 };
 
+// Adjustments made after training, e.g. in being-editor (docs/avatar-format.md, "Tuning"). The
+// defaults change nothing; every player applies them (being::animate::CodeTuning).
+struct Tuning {
+  std::vector<float> expression_weights;  // K multipliers of the expression code, or empty (all 1)
+  double expression_gain = 1.0;           // multiplier of the whole code
+  double smoothing = 0.0;                 // seconds: time constant of causal smoothing of the code; 0 off
+  int look_ahead_frames = -1;             // live look-ahead in avatar frames; -1: audio.context_after
+  // Plate colour, per pixel in 0..1 RGB: saturation about the luma first, then gain * c + offset.
+  std::array<float, 3> plate_gain{1.0f, 1.0f, 1.0f};
+  std::array<float, 3> plate_offset{0.0f, 0.0f, 0.0f};
+  float plate_saturation = 1.0f;
+  // The idle loop plays frames idle_first .. idle_first + idle_count - 1 and wraps; 0: to the end.
+  int idle_first = 0;
+  int idle_count = 0;
+
+  bool is_default() const;
+};
+
 struct Avatar {
   Gaussians gaussians;
   Binding binding;
@@ -151,6 +170,7 @@ struct Avatar {
   AudioConfig audio;
   Camera camera;
   IdleLoop idle;
+  Tuning tuning;
 };
 
 // A tensor a network's layers need: its name, its shape (dtype is free) and the layer using it.

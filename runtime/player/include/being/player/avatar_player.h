@@ -4,6 +4,7 @@
 #pragma once
 
 #include "being/animate/deform.h"
+#include "being/animate/tuning.h"
 #include "being/asset/avatar.h"
 #include "being/gpu/context.h"
 #include "being/render/splat_renderer.h"
@@ -34,7 +35,7 @@ struct PlayerOptions {
   int width = 0, height = 0;  // 0: the avatar camera's size; intrinsics scale with it
   Background background = Background::automatic;
   float color[3] = {0, 0, 0};  // linear 0..1, for Background::solid
-  bool idle_motion = true;     // false: always the idle loop's first pose (and plate)
+  bool idle_motion = true;     // false: always the first pose (and plate) of the idle segment
   render::RendererSettings renderer;
 };
 
@@ -54,8 +55,15 @@ class AvatarPlayer {
   const asset::Avatar& avatar() const { return avatar_; }
 
   // Renders output frame `frame` of a stream at `fps`: the Gaussians deformed by `code`
-  // (code_dim() floats), the idle loop's pose and plate for that frame's time.
+  // (code_dim() floats) as the avatar's tuning shapes it, the idle loop's pose and plate for that
+  // frame's time.
   render::FrameInfo render(int64_t frame, int fps, const float* code, const render::FrameOptions& options = {});
+
+  // A camera-space rigid transform applied after the idle pose (row-major 4x4; identity by
+  // default): the editor's orbit and zoom around the trained camera.
+  void set_camera_adjustment(const double camera_from_camera[16]);
+  // Decode the plate again on the next frame (after the avatar's plate tuning changed).
+  void refresh_plate() { plate_shown_ = static_cast<std::size_t>(-1); }
 
   // The last frame: RGBA float, premultiplied (read back unless FrameOptions::read_back was false).
   const float* host_rgba() const { return renderer_.host_rgba(); }
@@ -67,6 +75,9 @@ class AvatarPlayer {
   const asset::Avatar& avatar_;
   render::SplatRenderer renderer_;
   animate::Deformer deformer_;
+  animate::CodeTuning tuning_;
+  std::vector<float> tuned_code_;
+  double adjustment_[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
   animate::GaussianGeometry geometry_;
   asset::Camera intrinsics_;
   Background background_;
