@@ -336,6 +336,47 @@ Context::Context(const ContextOptions& options) : validation_log_(std::make_uniq
   }
 }
 
+Context::Context(const ExternalDevice& external)
+    : validation_log_(std::make_unique<detail::ValidationLog>()), owns_device_(false) {
+  if (!external.instance || !external.physical_device || !external.device || !external.queue)
+    throw std::invalid_argument("the application's Vulkan device: instance, physical device, device and queue must all be set");
+  std::uint32_t family_count = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(external.physical_device, &family_count, nullptr);
+  std::vector<VkQueueFamilyProperties> families(family_count);
+  vkGetPhysicalDeviceQueueFamilyProperties(external.physical_device, &family_count, families.data());
+  if (external.queue_family >= family_count || !(families[external.queue_family].queueFlags & VK_QUEUE_COMPUTE_BIT))
+    throw std::invalid_argument("the application's Vulkan device: queue family " + std::to_string(external.queue_family) +
+                                " does not exist or cannot run compute work; pass a family with VK_QUEUE_COMPUTE_BIT");
+  VkPhysicalDeviceIDProperties id{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES};
+  VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  props2.pNext = &id;
+  vkGetPhysicalDeviceProperties2(external.physical_device, &props2);
+  if (props2.properties.apiVersion < required_api)
+    throw std::invalid_argument(std::string("the application's Vulkan device ") + props2.properties.deviceName +
+                                " supports only Vulkan " + version_text(props2.properties.apiVersion) + "; Being needs 1.2");
+  instance_ = external.instance;
+  physical_device_ = external.physical_device;
+  device_ = external.device;
+  queue_ = external.queue;
+  queue_family_ = external.queue_family;
+  timestamp_valid_bits_ = families[queue_family_].timestampValidBits;
+  device_info_ = {props2.properties.deviceName, device_type(props2.properties.deviceType), props2.properties.apiVersion};
+  limits_ = props2.properties.limits;
+  vkGetPhysicalDeviceMemoryProperties(physical_device_, &memory_properties_);
+  std::copy(std::begin(id.deviceUUID), std::end(id.deviceUUID), device_uuid_.begin());
+  try {
+    VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    pool_info.flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT;
+    pool_info.queueFamilyIndex = queue_family_;
+    vk_check(vkCreateCommandPool(device_, &pool_info, nullptr, &command_pool_), "vkCreateCommandPool");
+    VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    vk_check(vkCreateFence(device_, &fence_info, nullptr, &fence_), "vkCreateFence");
+  } catch (...) {
+    destroy();
+    throw;
+  }
+}
+
 std::vector<const char*> Context::probe_optional_features() {
   std::uint32_t count = 0;
   vk_check(vkEnumerateDeviceExtensionProperties(physical_device_, nullptr, &count, nullptr),
@@ -384,6 +425,14 @@ std::vector<const char*> Context::probe_optional_features() {
 Context::~Context() { destroy(); }
 
 void Context::destroy() {
+  if (!owns_device_) {
+    // Every submission was waited for, so nothing of ours still runs on the borrowed queue.
+    if (fence_) vkDestroyFence(device_, fence_, nullptr);
+    if (command_pool_) vkDestroyCommandPool(device_, command_pool_, nullptr);
+    fence_ = VK_NULL_HANDLE;
+    command_pool_ = VK_NULL_HANDLE;
+    return;
+  }
   if (device_) {
     vkDeviceWaitIdle(device_);
     if (fence_) vkDestroyFence(device_, fence_, nullptr);

@@ -60,11 +60,27 @@ struct TimelineSync {
   std::uint64_t signal_value = 0;
 };
 
+// A Vulkan device that an embedding application created and keeps owning (the C API's
+// being_context_wrap_vulkan): the context borrows it instead of creating its own. The device must
+// be Vulkan 1.2 or newer and `queue` must come from `queue_family`, which must support compute.
+struct ExternalDevice {
+  VkInstance instance = VK_NULL_HANDLE;
+  VkPhysicalDevice physical_device = VK_NULL_HANDLE;
+  VkDevice device = VK_NULL_HANDLE;
+  std::uint32_t queue_family = 0;
+  VkQueue queue = VK_NULL_HANDLE;
+};
+
 // Owns every Vulkan object it creates; not copyable. Not thread-safe: use one context per thread or
 // lock around submit_and_wait().
 class Context {
  public:
   explicit Context(const ContextOptions& options = ContextOptions::from_environment());
+  // Borrows the application's device: creates only a command pool and a fence on it, destroys only
+  // those, and enables nothing optional (no validation, no external memory or semaphores, no
+  // timeline semaphores). Throws std::invalid_argument on null handles, a queue family out of range
+  // or without compute, or a device older than Vulkan 1.2.
+  explicit Context(const ExternalDevice& device);
   ~Context();
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
@@ -80,6 +96,8 @@ class Context {
   // Bits of a timestamp that are valid on the queue (0: the queue cannot write timestamps).
   std::uint32_t timestamp_valid_bits() const { return timestamp_valid_bits_; }
   bool validation_enabled() const { return messenger_ != VK_NULL_HANDLE; }
+  // False for a context made from an ExternalDevice.
+  bool owns_device() const { return owns_device_; }
   // The device's UUID (VkPhysicalDeviceIDProperties::deviceUUID); CUDA reports the same bytes for
   // the same GPU, which is how the interop finds it.
   const std::array<std::uint8_t, VK_UUID_SIZE>& device_uuid() const { return device_uuid_; }
@@ -123,6 +141,7 @@ class Context {
   std::array<std::uint8_t, VK_UUID_SIZE> device_uuid_{};
   bool timeline_semaphores_ = false, external_memory_ = false, external_semaphores_ = false;
   std::unique_ptr<detail::ValidationLog> validation_log_;  // stable address for the messenger
+  bool owns_device_ = true;
 
   void destroy();
   // Fills the supports_* flags from what the physical device offers; returns the device
