@@ -234,10 +234,12 @@ Context::Context(const ContextOptions& options) : validation_log_(std::make_uniq
     features.pEnabledValidationFeatures = &synchronization;
 
     const char* layers[] = {validation_layer};
-    std::vector<const char*> extensions = {VK_EXT_DEBUG_UTILS_EXTENSION_NAME};
+    std::vector<const char*> extensions;
+    for (const auto& name : options.instance_extensions) extensions.push_back(name.c_str());
     VkInstanceCreateInfo instance_info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
     instance_info.pApplicationInfo = &app;
     if (validation) {
+      extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
       instance_info.enabledLayerCount = 1;
       instance_info.ppEnabledLayerNames = layers;
       instance_info.pNext = &messenger_info;  // also reports problems of vkCreate/DestroyInstance
@@ -246,9 +248,9 @@ Context::Context(const ContextOptions& options) : validation_log_(std::make_uniq
         features.pNext = &messenger_info;
         instance_info.pNext = &features;
       }
-      instance_info.enabledExtensionCount = static_cast<std::uint32_t>(extensions.size());
-      instance_info.ppEnabledExtensionNames = extensions.data();
     }
+    instance_info.enabledExtensionCount = static_cast<std::uint32_t>(extensions.size());
+    instance_info.ppEnabledExtensionNames = extensions.data();
     const VkResult created = vkCreateInstance(&instance_info, nullptr, &instance_);
     if (created == VK_ERROR_INCOMPATIBLE_DRIVER) {
       throw std::runtime_error(
@@ -262,6 +264,7 @@ Context::Context(const ContextOptions& options) : validation_log_(std::make_uniq
       vk_check(create_messenger(instance_, &messenger_info, nullptr, &messenger_),
                "vkCreateDebugUtilsMessengerEXT");
     }
+    if (options.create_surface) surface_ = options.create_surface(instance_);
 
     std::uint32_t count = 0;
     vk_check(vkEnumeratePhysicalDevices(instance_, &count, nullptr), "vkEnumeratePhysicalDevices");
@@ -290,13 +293,21 @@ Context::Context(const ContextOptions& options) : validation_log_(std::make_uniq
     for (std::uint32_t i = 0; i < family_count; ++i) {
       const VkQueueFlags flags = families[i].queueFlags;
       if (!(flags & VK_QUEUE_COMPUTE_BIT)) continue;
+      if (surface_) {
+        VkBool32 presents = VK_FALSE;
+        vk_check(vkGetPhysicalDeviceSurfaceSupportKHR(physical_device_, i, surface_, &presents),
+                 "vkGetPhysicalDeviceSurfaceSupportKHR");
+        if (!presents) continue;
+      }
       if (family == family_count || ((flags & VK_QUEUE_GRAPHICS_BIT) && !(families[family].queueFlags & VK_QUEUE_GRAPHICS_BIT))) {
         family = i;
       }
     }
     if (family == family_count) {
-      throw std::runtime_error("Vulkan device " + device_info_.name + " has no compute queue; choose another "
-                               "with BEING_VULKAN_DEVICE=<index or name>");
+      throw std::runtime_error("Vulkan device " + device_info_.name +
+                               (surface_ ? " has no compute queue that can present to the window"
+                                         : " has no compute queue") +
+                               "; choose another with BEING_VULKAN_DEVICE=<index or name>");
     }
     queue_family_ = family;
     timestamp_valid_bits_ = families[family].timestampValidBits;
@@ -306,7 +317,8 @@ Context::Context(const ContextOptions& options) : validation_log_(std::make_uniq
     props2.pNext = &id;
     vkGetPhysicalDeviceProperties2(physical_device_, &props2);
     std::copy(std::begin(id.deviceUUID), std::end(id.deviceUUID), device_uuid_.begin());
-    const std::vector<const char*> device_extensions = probe_optional_features();
+    std::vector<const char*> device_extensions = probe_optional_features();
+    if (surface_) device_extensions.push_back(VK_KHR_SWAPCHAIN_EXTENSION_NAME);
 
     const float priority = 1.0f;
     VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
@@ -445,6 +457,10 @@ void Context::destroy() {
         vkGetInstanceProcAddr(instance_, "vkDestroyDebugUtilsMessengerEXT"));
     destroy_messenger(instance_, messenger_, nullptr);
     messenger_ = VK_NULL_HANDLE;
+  }
+  if (surface_) {
+    vkDestroySurfaceKHR(instance_, surface_, nullptr);
+    surface_ = VK_NULL_HANDLE;
   }
   if (instance_) {
     vkDestroyInstance(instance_, nullptr);

@@ -1,5 +1,5 @@
 // The Vulkan instance, the chosen physical device, one logical device with one queue, and one-shot
-// command submission. Headless: no surface or swapchain extensions are needed; the device
+// command submission. Headless unless ContextOptions brings a window's surface; the device
 // extensions that share memory and semaphores with CUDA are enabled where the device has them.
 #pragma once
 
@@ -44,6 +44,12 @@ struct ContextOptions {
   bool validation = false;
   // See choose_device(); empty means automatic.
   std::string device_selector;
+  // Presentation to a window (runtime/window): the instance extensions its window system needs
+  // (SDL_Vulkan_GetInstanceExtensions), and a function that makes the window's surface once the
+  // instance exists. With a surface, the queue must be able to present to it, VK_KHR_swapchain is
+  // enabled, and the context owns the surface (destroyed before the instance).
+  std::vector<std::string> instance_extensions;
+  std::function<VkSurfaceKHR(VkInstance)> create_surface;
 
   // Reads BEING_VULKAN_VALIDATION=1 and BEING_VULKAN_DEVICE=<index or name substring>.
   static ContextOptions from_environment();
@@ -98,6 +104,8 @@ class Context {
   bool validation_enabled() const { return messenger_ != VK_NULL_HANDLE; }
   // False for a context made from an ExternalDevice.
   bool owns_device() const { return owns_device_; }
+  // The surface made by ContextOptions::create_surface; VK_NULL_HANDLE when headless.
+  VkSurfaceKHR surface() const { return surface_; }
   // The device's UUID (VkPhysicalDeviceIDProperties::deviceUUID); CUDA reports the same bytes for
   // the same GPU, which is how the interop finds it.
   const std::array<std::uint8_t, VK_UUID_SIZE>& device_uuid() const { return device_uuid_; }
@@ -128,6 +136,7 @@ class Context {
  private:
   VkInstance instance_ = VK_NULL_HANDLE;
   VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
+  VkSurfaceKHR surface_ = VK_NULL_HANDLE;
   VkPhysicalDevice physical_device_ = VK_NULL_HANDLE;
   VkDevice device_ = VK_NULL_HANDLE;
   VkQueue queue_ = VK_NULL_HANDLE;
