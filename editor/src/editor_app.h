@@ -1,0 +1,131 @@
+// being-editor's window: the panels (avatar facts and timings, drive, tune, expressions, timeline),
+// the viewport, and the script runner that performs the same actions the panels do.
+#pragma once
+
+#include "being/editor/document.h"
+#include "being/editor/script.h"
+#include "being/editor/timeline.h"
+#include "being/editor/viewport.h"
+#include "being/gpu/buffer.h"
+#include "being/player/avatar_player.h"
+#include "being/window/window.h"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#ifdef BEING_EDITOR_SOUND
+#include "being/live/playback.h"
+#endif
+
+union SDL_Event;
+
+namespace being::editor {
+
+struct EditorOptions {
+  std::string avatar;                      // opened at start; may be empty
+  std::string audio;                       // loaded into the timeline at start; may be empty
+  std::string script;                      // run one action per frame; may be empty
+  int render_width = 0, render_height = 0;  // the viewport's frame size; 0: the avatar camera's
+  int fps = 25;                            // frame rate of the timeline's codes and of exports
+};
+
+class EditorApp {
+ public:
+  // Throws ScriptError for a malformed script, asset::AssetError for an avatar that does not open.
+  EditorApp(window::Window& window, const EditorOptions& options);
+  ~EditorApp();
+
+  // Runs until the window is closed or a script quits; returns the exit code (a failed script
+  // action prints FILE:LINE and its reason and gives 1).
+  int run();
+
+ private:
+  enum class Drive { audio, sliders };
+  struct Layers {
+    bool gaussians = true, mesh = false, plate = true, alpha = false, split = false;
+  };
+
+  void open(const std::string& path);
+  void load_audio(const std::string& path);
+  void rebuild_players();
+  void edit_tuning(const asset::Tuning& tuning, const std::string& what, bool merge);
+  void tuning_changed();
+  void set_layer(const std::string& name, bool on);
+  void export_mp4(const std::string& path);
+  void remember_recent(const std::string& path);
+
+  // The frame: advances the clock, renders the avatar, returns what the viewport shows.
+  window::FrameImage render_viewport(bool read_back);
+  void draw_ui();
+  void draw_menu();
+  void draw_avatar_panel();
+  void draw_tune_panel();
+  void draw_expression_panel();
+  void draw_timeline_panel();
+  void draw_wireframe(const window::Rect& frame_rect);
+
+  // Runs script actions until one needs frames to pass; false once the script failed or quit.
+  bool step_script();
+  void perform(const ScriptAction& action);
+
+  Orbit orbit() const { return Orbit{orbit_yaw_, orbit_pitch_, orbit_zoom_}; }
+  void handle_key(const SDL_Event& event);
+  void start_sound();
+  void stop_sound();
+
+  window::Window& window_;
+  EditorOptions options_;
+  std::unique_ptr<Document> document_;
+  std::unique_ptr<player::AvatarPlayer> player_;
+  std::unique_ptr<player::AvatarPlayer> background_player_;  // the same view with every Gaussian transparent
+  std::vector<float> zero_opacities_;
+  std::unique_ptr<Timeline> timeline_;
+  Drive drive_ = Drive::sliders;
+  std::vector<float> slider_code_;
+  Layers layers_;
+  bool idle_motion_ = true;
+  float orbit_yaw_ = 0, orbit_pitch_ = 0, orbit_zoom_ = 1;  // degrees, degrees, factor (Orbit)
+  double loop_drag_from_ = 0;                             // where a right-drag on the waveform began
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> edges_;
+  std::unique_ptr<animate::CodeTuning> wireframe_tuning_;  // follows the player's code shaping
+  std::vector<float> wire_code_, wire_vertices_, wire_uv_;
+  int64_t shown_frame_ = 0;
+  std::size_t shown_idle_frame_ = 0;
+
+  // Pixels shown when the view is computed on the CPU (alpha, split).
+  std::vector<float> display_pixels_;
+  gpu::Buffer display_buffer_;
+  std::vector<float> last_pixels_;  // the last frame read back (screenshots)
+
+  // Timings for the avatar panel.
+  std::chrono::steady_clock::time_point last_frame_time_, start_time_;
+  double fps_ = 0, render_ms_ = 0, gpu_ms_ = -1;
+
+  // Script state.
+  std::vector<ScriptAction> script_;
+  std::size_t script_next_ = 0;
+  int wait_frames_ = 0;
+  std::string screenshot_path_;
+  int exit_code_ = 0;
+
+  // Text fields and messages of the panels.
+  std::string status_;
+  char open_field_[1024] = "";
+  char save_field_[1024] = "";
+  char audio_field_[1024] = "";
+  char export_field_[1024] = "out.mp4";
+  char screenshot_field_[1024] = "screenshot.png";
+  std::vector<std::string> recent_;
+
+#ifdef BEING_EDITOR_SOUND
+  std::unique_ptr<live::Playback> sound_;
+  double sound_start_ = 0;  // the timeline time where the playing sound started
+#endif
+  bool sound_failed_ = false;
+};
+
+}  // namespace being::editor
