@@ -38,7 +38,11 @@ class ApiError : public std::runtime_error {
 thread_local std::string last_error;
 
 being_result fail(being_result code, const char* function, const char* message) {
-  last_error = std::string(function) + ": " + message;
+  try {
+    last_error = std::string(function) + ": " + message;
+  } catch (const std::bad_alloc&) {
+    last_error.clear();  // no memory for the message; the code still says what happened
+  }
   return code;
 }
 
