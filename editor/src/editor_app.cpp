@@ -59,8 +59,7 @@ bool on(const std::string& word) { return word == "on"; }
 }  // namespace
 
 EditorApp::EditorApp(window::Window& window, const EditorOptions& options)
-    : window_(window), options_(options), recent_(read_recent()) {
-  if (!options.script.empty()) script_ = read_script(options.script);
+    : window_(window), options_(options), script_(options.script), recent_(read_recent()) {
   if (!options.avatar.empty()) open(options.avatar);
   if (!options.audio.empty()) load_audio(options.audio);
   start_time_ = last_frame_time_ = std::chrono::steady_clock::now();

@@ -28,14 +28,15 @@ namespace being::editor {
 struct EditorOptions {
   std::string avatar;                      // opened at start; may be empty
   std::string audio;                       // loaded into the timeline at start; may be empty
-  std::string script;                      // run one action per frame; may be empty
+  std::vector<ScriptAction> script;        // run in order, one frame at least per action; may be empty
   int render_width = 0, render_height = 0;  // the viewport's frame size; 0: the avatar camera's
   int fps = 25;                            // frame rate of the timeline's codes and of exports
 };
 
 class EditorApp {
  public:
-  // Throws ScriptError for a malformed script, asset::AssetError for an avatar that does not open.
+  // Throws asset::AssetError for an avatar that does not open, audio::AudioError for audio that
+  // does not decode.
   EditorApp(window::Window& window, const EditorOptions& options);
   ~EditorApp();
 

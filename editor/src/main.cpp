@@ -31,10 +31,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("being-editor ") + BEING_VERSION);
   app.footer(actions);
   being::editor::EditorOptions options;
-  std::string window_size = "1280x720", render_size;
+  std::string window_size = "1280x720", render_size, script;
   app.add_option("avatar", options.avatar, "The .avatar file to open");
   app.add_option("--audio", options.audio, "Audio file for the timeline (any format FFmpeg reads)");
-  app.add_option("--script", options.script, "Run these UI actions, one per frame (see below)");
+  app.add_option("--script", script, "Run these UI actions, one per frame (see below)");
   app.add_option("--window", window_size, "Window size WxH")->check(CLI::Validator(size_check, "WxH"))->capture_default_str();
   app.add_option("--render-size", render_size, "Viewport frame size WxH (default: the avatar camera's)")
       ->check(CLI::Validator(size_check, "WxH"));
@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
   }
   if (!render_size.empty()) parse_size(render_size, options.render_width, options.render_height);
   try {
+    // A malformed script fails here, before a window opens.
+    if (!script.empty()) options.script = being::editor::read_script(script);
     being::window::WindowOptions look;
     look.title = "being-editor";
     parse_size(window_size, look.width, look.height);
