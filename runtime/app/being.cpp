@@ -3,6 +3,9 @@
 #ifdef BEING_HAVE_RENDER
 #include "render_command.h"
 #endif
+#ifdef BEING_HAVE_PLAY
+#include "play_command.h"
+#endif
 
 #include <CLI/CLI.hpp>
 
@@ -46,6 +49,10 @@ int main(int argc, char** argv) {
                      "plate, transparent (PNG frames only) or #rrggbb (default: plate when the avatar has plates, else black)")
       ->check(CLI::Validator(being::app::check_background, "plate|transparent|#rrggbb"));
 #endif
+#ifdef BEING_HAVE_PLAY
+  being::app::PlayOptions play_options;
+  auto* play = being::app::add_play_command(app, play_options);
+#endif
 
   try {
     app.parse(argc, argv);
@@ -57,6 +64,9 @@ int main(int argc, char** argv) {
     if (*inspect) return run_inspect(inspect_path);
 #ifdef BEING_HAVE_RENDER
     if (*render) return being::app::run_render(render_options);
+#endif
+#ifdef BEING_HAVE_PLAY
+    if (*play) return being::app::run_play(play_options);
 #endif
   } catch (const std::exception& e) {
     std::cerr << "being: " << e.what() << "\n";

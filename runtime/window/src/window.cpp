@@ -137,6 +137,12 @@ Window::Window(const WindowOptions& options) : fullscreen_(options.fullscreen), 
                       " (is there a display? set DISPLAY, or run under Xvfb)");
   }
   try {
+    // Without a display SDL falls back to drivers that cannot show anything.
+    const std::string driver = SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "";
+    if (driver == "offscreen" || driver == "dummy") {
+      throw WindowError("cannot open a window: no display found (SDL chose its " + driver +
+                        " video driver); set DISPLAY or WAYLAND_DISPLAY, or run under Xvfb");
+    }
     Uint32 flags = SDL_WINDOW_VULKAN | SDL_WINDOW_ALLOW_HIGHDPI;
     if (options.resizable) flags |= SDL_WINDOW_RESIZABLE;
     if (options.fullscreen) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
