@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The test command: builds what changed and runs the whole suite, then fuzzes the asset loader.
+# The test command: builds what changed and runs the whole suite, then fuzzes the asset loader and
+# runs the C API tests under ASan/UBSan.
 # Run scripts/setup.sh once before (packages, model cache). CI runs exactly this script.
 #   BEING_BUILD_DIR   build directory (default build/)
 #   BEING_SKIP_FUZZ=1 skip the libFuzzer run (it needs clang and takes about a minute)
+#   BEING_SKIP_SANITIZE=1 skip the ASan/UBSan build and run of the C API tests (scripts/sanitize-capi.sh)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dir=${BEING_BUILD_DIR:-$root/build}
@@ -16,4 +18,8 @@ ctest --test-dir "$dir" --output-on-failure --parallel "$jobs"
 
 if [ "${BEING_SKIP_FUZZ:-0}" != 1 ]; then
   "$root/scripts/fuzz.sh"
+fi
+
+if [ "${BEING_SKIP_SANITIZE:-0}" != 1 ]; then
+  "$root/scripts/sanitize-capi.sh"
 fi

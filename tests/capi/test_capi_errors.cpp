@@ -223,8 +223,9 @@ TEST_F(CapiTest, RenderVkImage) {
   bad.image = VK_NULL_HANDLE;
   EXPECT_FAILS(being_player_render_vk_image(player, 0, &bad), kInvalid, fn, "image is VK_NULL_HANDLE");
   bad = target;
-  bad.format = VK_FORMAT_R8G8B8A8_UNORM;
-  EXPECT_FAILS(being_player_render_vk_image(player, 0, &bad), BEING_ERROR_UNSUPPORTED, fn, "only VK_FORMAT_R32G32B32A32_SFLOAT");
+  bad.format = VK_FORMAT_R16G16B16A16_SFLOAT;
+  EXPECT_FAILS(being_player_render_vk_image(player, 0, &bad), BEING_ERROR_UNSUPPORTED, fn,
+               "target->format 97: use VK_FORMAT_R32G32B32A32_SFLOAT");
   bad = target;
   bad.width = 65;
   EXPECT_FAILS(being_player_render_vk_image(player, 0, &bad), kInvalid, fn, "the image is 65x64 but the player's frames are 64x64");

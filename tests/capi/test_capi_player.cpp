@@ -1,7 +1,7 @@
 // The C API playing the test avatar: its pixels are AvatarPlayer's; audio at 8, 44.1 and 48 kHz
-// stereo drives the jaw as 16 kHz mono does; set_expression overrides the audio until cleared; a
-// VkImage on the application's own device (wrapped) receives the same frame as the CPU buffer; two
-// players on one context render from two threads at once.
+// stereo drives the jaw as 16 kHz mono does; set_expression overrides the audio until cleared;
+// VkImages on the application's own device (wrapped; RGBA32F, RGBA8, BGRA8) receive the frame the
+// CPU buffer does; two players on one context render from two threads at once.
 #include "being/being.h"
 #include "being/being.hpp"
 #include "being/gpu/buffer.h"
@@ -122,13 +122,14 @@ TEST(CapiPlayer, SetExpressionOverridesTheAudioUntilCleared) {
   EXPECT_GT(player.expression(1)[0], 0.3f);
 }
 
-// A device-local RGBA32F image on the application's device, and its read-back.
+// A device-local image on the application's device, and its read-back.
 class HostImage {
  public:
-  HostImage(const being::gpu::Context& gpu, uint32_t width, uint32_t height) : gpu_(gpu), width_(width), height_(height) {
+  HostImage(const being::gpu::Context& gpu, VkFormat format, uint32_t bytes_per_pixel, uint32_t width, uint32_t height)
+      : gpu_(gpu), format_(format), bytes_per_pixel_(bytes_per_pixel), width_(width), height_(height) {
     VkImageCreateInfo info{VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO};
     info.imageType = VK_IMAGE_TYPE_2D;
-    info.format = VK_FORMAT_R32G32B32A32_SFLOAT;
+    info.format = format;
     info.extent = {width, height, 1};
     info.mipLevels = info.arrayLayers = 1;
     info.samples = VK_SAMPLE_COUNT_1_BIT;
@@ -152,7 +153,7 @@ class HostImage {
     being_vk_image_target t{};
     t.api_version = BEING_API_VERSION;
     t.image = image_;
-    t.format = VK_FORMAT_R32G32B32A32_SFLOAT;
+    t.format = format_;
     t.width = width_;
     t.height = height_;
     t.old_layout = old_layout;
@@ -160,9 +161,9 @@ class HostImage {
     return t;
   }
 
-  // The image's pixels (it must be in TRANSFER_SRC_OPTIMAL).
-  std::vector<float> read() const {
-    const VkDeviceSize bytes = VkDeviceSize{width_} * height_ * 16;
+  // The image's bytes (it must be in TRANSFER_SRC_OPTIMAL).
+  std::vector<std::uint8_t> read() const {
+    const VkDeviceSize bytes = VkDeviceSize{width_} * height_ * bytes_per_pixel_;
     const being::gpu::Buffer staging(gpu_, bytes, 0, being::gpu::MemoryLocation::host);
     gpu_.submit_and_wait([&](VkCommandBuffer cmd) {
       VkBufferImageCopy region{};
@@ -170,42 +171,68 @@ class HostImage {
       region.imageExtent = {width_, height_, 1};
       vkCmdCopyImageToBuffer(cmd, image_, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, staging.handle(), 1, &region);
     });
-    std::vector<float> pixels(bytes / 4);
-    std::memcpy(pixels.data(), staging.mapped(), bytes);
-    return pixels;
+    const auto* data = static_cast<const std::uint8_t*>(staging.mapped());
+    return std::vector<std::uint8_t>(data, data + bytes);
   }
 
  private:
   const being::gpu::Context& gpu_;
-  uint32_t width_, height_;
+  VkFormat format_;
+  uint32_t bytes_per_pixel_, width_, height_;
   VkImage image_ = VK_NULL_HANDLE;
   VkDeviceMemory memory_ = VK_NULL_HANDLE;
 };
 
-TEST(CapiPlayer, RendersIntoTheApplicationsImageOnItsOwnDevice) {
-  const being::gpu::Context application;  // the "application": it owns the instance and device
-  being_vulkan_device device{BEING_API_VERSION,     application.instance(),     application.physical_device(),
-                             application.device(), application.queue_family(), application.queue()};
-  const api::Context wrapped(device);
-  EXPECT_EQ(wrapped.vulkan().device, application.device());
-  const api::Avatar avatar(BEING_TEST_AVATAR);
-  api::Player player(wrapped, avatar, player_info(48, kFps));
-  const std::vector<float> open = {0.4f};
-  player.set_expression(open);
-  const HostImage image(application, 48, 48);
-  player.render_vk_image(3, image.target(VK_IMAGE_LAYOUT_UNDEFINED));
-  const auto on_gpu = image.read();
-  player.render_vk_image(4, image.target(VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL));
-  const auto next_on_gpu = image.read();
+// The application owns the instance and device; libbeing wraps them.
+class CapiSharedDevice : public ::testing::Test {
+ protected:
+  static constexpr uint32_t kSide = 48;
 
-  std::vector<float> on_cpu(on_gpu.size());
-  for (const auto& [frame, pixels] : {std::pair<int, const std::vector<float>*>{3, &on_gpu}, {4, &next_on_gpu}}) {
-    ASSERT_EQ(being_player_render_cpu(player.get(), frame, on_cpu.data(), 48 * 16, on_cpu.size() * 4,
-                                      BEING_PIXEL_FORMAT_RGBA32F),
+  CapiSharedDevice()
+      : wrapped(being_vulkan_device{BEING_API_VERSION, application.instance(), application.physical_device(),
+                                    application.device(), application.queue_family(), application.queue()}),
+        avatar(BEING_TEST_AVATAR),
+        player(wrapped, avatar, player_info(kSide, kFps)) {
+    player.set_expression({0.4f});
+  }
+
+  std::vector<std::uint8_t> render_cpu(int64_t frame, being_pixel_format format, std::size_t bytes_per_pixel) {
+    std::vector<std::uint8_t> pixels(std::size_t{kSide} * kSide * bytes_per_pixel);
+    EXPECT_EQ(being_player_render_cpu(player.get(), frame, pixels.data(), kSide * bytes_per_pixel, pixels.size(), format),
               BEING_OK)
         << being_last_error();
-    EXPECT_EQ(std::memcmp(on_cpu.data(), pixels->data(), on_cpu.size() * 4), 0) << "frame " << frame;
+    return pixels;
   }
+
+  const being::gpu::Context application;
+  const api::Context wrapped;
+  const api::Avatar avatar;
+  api::Player player;
+};
+
+TEST_F(CapiSharedDevice, FloatImageHoldsTheCpuFrame) {
+  EXPECT_EQ(wrapped.vulkan().device, application.device());
+  const HostImage image(application, VK_FORMAT_R32G32B32A32_SFLOAT, 16, kSide, kSide);
+  player.render_vk_image(3, image.target(VK_IMAGE_LAYOUT_UNDEFINED));
+  const auto frame3 = image.read();
+  player.render_vk_image(4, image.target(VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL));
+  const auto frame4 = image.read();
+  EXPECT_EQ(frame3, render_cpu(3, BEING_PIXEL_FORMAT_RGBA32F, 16));
+  EXPECT_EQ(frame4, render_cpu(4, BEING_PIXEL_FORMAT_RGBA32F, 16));
+  EXPECT_NE(frame3, frame4);  // the idle loop moves the head
+}
+
+TEST_F(CapiSharedDevice, EightBitImagesHoldTheCpuFrameInTheirByteOrder) {
+  // The plate background is opaque, so premultiplied and straight alpha give the same bytes.
+  const HostImage rgba(application, VK_FORMAT_R8G8B8A8_UNORM, 4, kSide, kSide);
+  const HostImage bgra(application, VK_FORMAT_B8G8R8A8_SRGB, 4, kSide, kSide);
+  player.render_vk_image(7, rgba.target(VK_IMAGE_LAYOUT_UNDEFINED));
+  player.render_vk_image(7, bgra.target(VK_IMAGE_LAYOUT_UNDEFINED));
+  const auto expected = render_cpu(7, BEING_PIXEL_FORMAT_RGBA8, 4);
+  EXPECT_EQ(rgba.read(), expected);
+  auto swapped = expected;
+  for (std::size_t i = 0; i < swapped.size(); i += 4) std::swap(swapped[i], swapped[i + 2]);
+  EXPECT_EQ(bgra.read(), swapped);
 }
 
 TEST(CapiPlayer, TwoPlayersOnOneContextRenderFromTwoThreads) {

@@ -7,8 +7,11 @@
 #include "being/animate/live_expression.h"
 #include "being/asset/avatar.h"
 #include "being/audio/resampler.h"
+#include "being/gpu/buffer.h"
+#include "being/gpu/compute.h"
 #include "being/gpu/context.h"
 #include "being/player/avatar_player.h"
+#include "being/shaders/pack_rgba8_comp.h"
 
 #include <algorithm>
 #include <cstring>
@@ -113,6 +116,13 @@ struct being_player {
   std::vector<float> mono, resampled;
   std::vector<float> audio_code, set_code, shown_code;
   bool expression_set = false;
+  // 8-bit image targets: the frame packed to RGBA8 or BGRA8 on the GPU (pack_rgba8.comp) before
+  // the copy into the image. Made on first use.
+  std::unique_ptr<gpu::ComputePipeline> pack;
+  std::unique_ptr<gpu::DescriptorPool> pack_pool;
+  gpu::Buffer packed;
+  VkDescriptorSet pack_set = VK_NULL_HANDLE;
+  VkBuffer pack_source = VK_NULL_HANDLE;  // the renderer's image buffer that pack_set reads
 
   std::size_t code_dim() const { return avatar->face.expression_dim(); }
 
@@ -146,6 +156,22 @@ struct being_player {
     options.read_back = read_back;
     view->render(frame, fps, shown_code.data(), options);
   }
+
+  // The packing pass's buffers and descriptor set for the renderer's current image buffer.
+  void prepare_packing() {
+    const gpu::Context& gpu = *context->gpu;
+    const gpu::Buffer& image = view->renderer().image();
+    if (!pack) {
+      pack = std::make_unique<gpu::ComputePipeline>(gpu, shaders::pack_rgba8_comp, 2, 2 * sizeof(std::uint32_t));
+      packed = gpu::Buffer(gpu, static_cast<VkDeviceSize>(view->width()) * view->height() * 4,
+                           VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, gpu::MemoryLocation::device);
+    }
+    if (pack_source != image.handle()) {
+      pack_pool = std::make_unique<gpu::DescriptorPool>(gpu, 1, 2);
+      pack_set = pack_pool->allocate(*pack, {&image, &packed});
+      pack_source = image.handle();
+    }
+  }
 };
 
 namespace {
@@ -170,8 +196,25 @@ std::size_t bytes_per_pixel(being_pixel_format format) {
                                                    " is not a being_pixel_format (use BEING_PIXEL_FORMAT_RGBA8 or _RGBA32F)");
 }
 
-// The copy of the renderer's RGBA float buffer into the application's image, between the layout
-// transitions the target asks for.
+// What an image format needs: a plain copy of the float pixels, or packing to 8 bits first.
+enum class ImageFill { copy_float, pack_rgba, pack_bgra };
+
+ImageFill fill_for(VkFormat format) {
+  switch (format) {
+    case VK_FORMAT_R32G32B32A32_SFLOAT: return ImageFill::copy_float;
+    case VK_FORMAT_R8G8B8A8_UNORM:
+    case VK_FORMAT_R8G8B8A8_SRGB: return ImageFill::pack_rgba;
+    case VK_FORMAT_B8G8R8A8_UNORM:
+    case VK_FORMAT_B8G8R8A8_SRGB: return ImageFill::pack_bgra;
+    default:
+      throw ApiError(BEING_ERROR_UNSUPPORTED, "target->format " + std::to_string(format) +
+                                                  ": use VK_FORMAT_R32G32B32A32_SFLOAT, R8G8B8A8_UNORM/_SRGB or "
+                                                  "B8G8R8A8_UNORM/_SRGB");
+  }
+}
+
+// The copy of `frame` (the renderer's pixels, or their packed bytes) into the application's image,
+// between the layout transitions the target asks for.
 void record_image_copy(VkCommandBuffer cmd, const gpu::Buffer& frame, const being_vk_image_target& target) {
   const VkImageSubresourceRange range{VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
   VkBufferMemoryBarrier written{VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER};
@@ -481,9 +524,7 @@ being_result being_player_render_vk_image(being_player* player, int64_t frame, c
     require_version(target->api_version, "being_vk_image_target");
     require(frame >= 0, "frame " + std::to_string(frame) + " is negative");
     require(target->image != VK_NULL_HANDLE, "target->image is VK_NULL_HANDLE");
-    if (target->format != VK_FORMAT_R32G32B32A32_SFLOAT)
-      throw ApiError(BEING_ERROR_UNSUPPORTED, "target->format " + std::to_string(target->format) +
-                                                  ": only VK_FORMAT_R32G32B32A32_SFLOAT is written");
+    const ImageFill fill = fill_for(target->format);
     const auto width = static_cast<uint32_t>(player->view->width());
     const auto height = static_cast<uint32_t>(player->view->height());
     require(target->width == width && target->height == height,
@@ -493,8 +534,19 @@ being_result being_player_render_vk_image(being_player* player, int64_t frame, c
             "target->new_layout cannot be UNDEFINED or PREINITIALIZED");
     std::lock_guard<std::mutex> lock(player->context->queue);
     player->render(frame, false);
-    const gpu::Buffer& image = player->view->renderer().image();
-    player->context->gpu->submit_and_wait([&](VkCommandBuffer cmd) { record_image_copy(cmd, image, *target); });
+    if (fill == ImageFill::copy_float) {
+      const gpu::Buffer& image = player->view->renderer().image();
+      player->context->gpu->submit_and_wait([&](VkCommandBuffer cmd) { record_image_copy(cmd, image, *target); });
+      return;
+    }
+    player->prepare_packing();
+    const std::uint32_t push[2] = {width * height, fill == ImageFill::pack_bgra ? 1u : 0u};
+    player->context->gpu->submit_and_wait([&](VkCommandBuffer cmd) {
+      gpu::memory_barrier(cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+                          VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
+      player->pack->dispatch(cmd, player->pack_set, push, sizeof(push), (push[0] + 255) / 256);
+      record_image_copy(cmd, player->packed, *target);
+    });
   });
 }
 

@@ -61,7 +61,15 @@ extern "C" {
 #define BEING_API
 #endif
 
-typedef enum being_result {
+/* Enums are int-sized in C. In C++ they get `int` as their fixed underlying type, so that any value a
+ * C caller passes is a valid value of the enum (the library checks it and reports unknown values). */
+#ifdef __cplusplus
+#define BEING_ENUM(name) enum name : int
+#else
+#define BEING_ENUM(name) enum name
+#endif
+
+typedef BEING_ENUM(being_result) {
   BEING_OK = 0,
   BEING_ERROR_INVALID_ARGUMENT = 1,   /* a NULL handle or pointer, a wrong size, a value out of range */
   BEING_ERROR_UNSUPPORTED_VERSION = 2, /* api_version is not BEING_API_VERSION */
@@ -132,7 +140,7 @@ BEING_API being_result being_avatar_size(const being_avatar* avatar, uint32_t* w
 
 /* ---- Player ----------------------------------------------------------------------------------- */
 
-typedef enum being_background {
+typedef BEING_ENUM(being_background) {
   BEING_BACKGROUND_AUTO = 0,    /* the idle-loop plate when the avatar has plates, else `color` */
   BEING_BACKGROUND_PLATE = 1,   /* the idle-loop plate (an error for avatars without plates) */
   BEING_BACKGROUND_COLOR = 2,   /* the solid `color` */
@@ -179,7 +187,7 @@ BEING_API being_result being_player_clear_expression(being_player* player);
 /* The expression weights of the last rendered frame (`count` must be the expression count). */
 BEING_API being_result being_player_get_expression(const being_player* player, float* weights, uint32_t count);
 
-typedef enum being_pixel_format {
+typedef BEING_ENUM(being_pixel_format) {
   BEING_PIXEL_FORMAT_RGBA8 = 1,   /* 4 bytes per pixel, straight (not premultiplied) alpha, as in
                                      `being render`'s PNG frames */
   BEING_PIXEL_FORMAT_RGBA32F = 2  /* 4 floats per pixel, colour premultiplied by alpha */
@@ -200,7 +208,10 @@ typedef struct being_vk_image_target {
   VkImage image;              /* 2D, mip level 0 and array layer 0 are written, created with
                                  VK_IMAGE_USAGE_TRANSFER_DST_BIT, exclusive to the context's queue
                                  family */
-  VkFormat format;            /* VK_FORMAT_R32G32B32A32_SFLOAT (premultiplied colour) */
+  VkFormat format;            /* VK_FORMAT_R32G32B32A32_SFLOAT, or 8 bits per channel:
+                                 R8G8B8A8_UNORM/_SRGB, B8G8R8A8_UNORM/_SRGB (the bytes of
+                                 `being render`'s frames, unconverted). Colour is premultiplied by
+                                 alpha in every format. */
   uint32_t width, height;     /* the image's extent: must equal the player's frame size */
   VkImageLayout old_layout;   /* the image's layout now (UNDEFINED discards the contents) */
   VkImageLayout new_layout;   /* the layout to leave it in (not UNDEFINED or PREINITIALIZED) */
