@@ -89,12 +89,17 @@ EditorApp::~EditorApp() = default;
 void EditorApp::open(const std::string& path) {
   auto document = std::make_unique<Document>(path);
   stop_sound();
+  stop_microphone();
   player_.reset();
   background_player_.reset();
   timeline_.reset();
   document_ = std::move(document);
   const asset::Avatar& avatar = document_->avatar();
   slider_code_.assign(avatar.face.expression_dim(), 0.0f);
+  code_ = slider_code_;
+  blink_codes_.clear();
+  for (std::size_t k = 0; k < avatar.face.expression_dim(); ++k)
+    if (avatar.face.expression_names[k].rfind("eyeBlink", 0) == 0) blink_codes_.push_back(k);
   edges_ = mesh_edges(avatar.face);
   zero_opacities_.assign(avatar.gaussians.count(), 0.0f);
   wireframe_tuning_ = std::make_unique<animate::CodeTuning>(avatar);
@@ -221,6 +226,32 @@ void EditorApp::stop_sound() {
 #endif
 }
 
+void EditorApp::start_microphone(const std::string& device) {
+#ifdef BEING_EDITOR_SOUND
+  stop_microphone();
+  live::MicrophoneOptions options;
+  options.device = device;
+  microphone_ = std::make_unique<live::Microphone>(options);
+  animate::LiveOptions live;
+  live.fps = options_.fps;
+  microphone_codes_ = std::make_unique<live::LivePipeline>(document_->avatar(), microphone_->sample_rate(), live);
+  microphone_code_.assign(slider_code_.size(), 0.0f);
+  microphone_frame_ = -1;
+  drive_ = Drive::microphone;
+  status_ = "microphone " + microphone_->device_name();
+#else
+  throw DocumentError("microphone " + device + ": this build has no OpenAL (apt-get install libopenal-dev)");
+#endif
+}
+
+void EditorApp::stop_microphone() {
+#ifdef BEING_EDITOR_SOUND
+  microphone_codes_.reset();
+  microphone_.reset();
+#endif
+  if (drive_ == Drive::microphone) drive_ = Drive::sliders;
+}
+
 window::FrameImage EditorApp::render_viewport(bool read_back) {
   const auto now = std::chrono::steady_clock::now();
   const double dt = std::chrono::duration<double>(now - last_frame_time_).count();
@@ -229,7 +260,21 @@ window::FrameImage EditorApp::render_viewport(bool read_back) {
   if (!player_) return {};
 
   const float* code = slider_code_.data();
-  if (drive_ == Drive::audio && timeline_) {
+#ifdef BEING_EDITOR_SOUND
+  if (drive_ == Drive::microphone && microphone_) {
+    live::Clock::time_point newest{};
+    const std::size_t got = microphone_->read(captured_, newest);
+    if (got > 0) microphone_codes_->push(captured_.data() + captured_.size() - got, got, newest);
+    captured_.clear();
+    const int64_t frame = microphone_codes_->latest(microphone_code_.data());
+    if (frame >= 0) microphone_frame_ = frame;
+    if (microphone_->state() == live::MicrophoneState::disconnected) status_ = "the microphone disconnected";
+    code = microphone_code_.data();
+  }
+#endif
+  if (drive_ == Drive::microphone) {
+    shown_frame_ = std::max<int64_t>(microphone_frame_, 0);
+  } else if (drive_ == Drive::audio && timeline_) {
     bool wrapped = false;
 #ifdef BEING_EDITOR_SOUND
     if (sound_ && timeline_->playing()) {
@@ -248,6 +293,11 @@ window::FrameImage EditorApp::render_viewport(bool read_back) {
   } else {
     shown_frame_ = static_cast<int64_t>(std::chrono::duration<double>(now - start_time_).count() * options_.fps);
   }
+
+  code_.assign(code, code + slider_code_.size());
+  if (!blink_)
+    for (const std::size_t k : blink_codes_) code_[k] = 0.0f;
+  code = code_.data();
 
   const std::size_t idle = animate::tuned_idle_frame(idle_motion_ ? shown_frame_ : 0, options_.fps, document_->avatar());
   shown_idle_frame_ = idle;
@@ -404,10 +454,10 @@ void EditorApp::draw_avatar_panel() {
   if (ImGui::CollapsingHeader("Avatar", ImGuiTreeNodeFlags_DefaultOpen)) {
     std::size_t groups[3] = {0, 0, 0};
     for (const std::uint8_t g : a.binding.groups) ++groups[std::min<std::size_t>(g, 2)];
-    ImGui::Text("%zu Gaussians, %s on the GPU", a.gaussians.count(), format_bytes(gaussian_bytes(a.gaussians)).c_str());
-    ImGui::Text("face-bound %zu, head-rigid %zu, mouth %zu", groups[0], groups[1], groups[2]);
-    ImGui::Text("mesh %zu vertices, %zu triangles, %zu codes", a.face.vertex_count(), a.face.triangle_count(), a.face.expression_dim());
-    ImGui::Text("camera %dx%d, idle loop %zu frames at %.1f fps, %zu plates", a.camera.width, a.camera.height,
+    ImGui::TextWrapped("%zu Gaussians, %s on the GPU", a.gaussians.count(), format_bytes(gaussian_bytes(a.gaussians)).c_str());
+    ImGui::TextWrapped("face-bound %zu, head-rigid %zu, mouth %zu", groups[0], groups[1], groups[2]);
+    ImGui::TextWrapped("mesh %zu vertices, %zu triangles, %zu codes", a.face.vertex_count(), a.face.triangle_count(), a.face.expression_dim());
+    ImGui::TextWrapped("camera %dx%d, idle loop %zu frames at %.1f fps, %zu plates", a.camera.width, a.camera.height,
                 a.idle.frame_count(), a.idle.fps, a.idle.plates.size());
   }
   if (ImGui::CollapsingHeader("Timings", ImGuiTreeNodeFlags_DefaultOpen)) {
@@ -467,15 +517,52 @@ void EditorApp::draw_expression_panel() {
   if (!document_) return;
   const asset::Avatar& a = document_->avatar();
   ImGui::TextUnformatted("Expressions: code (drive) and weight (saved)");
-  int drive = drive_ == Drive::audio ? 0 : 1;
-  if (ImGui::RadioButton("audio", &drive, 0) && timeline_) drive_ = Drive::audio;
+  int drive = static_cast<int>(drive_);
+  if (ImGui::RadioButton("audio", &drive, 0) && timeline_) {
+    stop_microphone();
+    drive_ = Drive::audio;
+  }
   ImGui::SameLine();
-  if (ImGui::RadioButton("sliders", &drive, 1)) drive_ = Drive::sliders;
+  if (ImGui::RadioButton("sliders", &drive, 1)) {
+    stop_microphone();
+    drive_ = Drive::sliders;
+  }
   ImGui::SameLine();
   if (ImGui::Button("zero codes")) std::fill(slider_code_.begin(), slider_code_.end(), 0.0f);
+  ImGui::SameLine();
+  ImGui::Checkbox("blink", &blink_);
+#ifdef BEING_EDITOR_SOUND
+  if (ImGui::RadioButton("microphone", &drive, 2) && drive_ != Drive::microphone) {
+    capture_devices_ = live::capture_devices();
+    try {
+      start_microphone("");
+    } catch (const std::exception& e) {
+      status_ = e.what();
+    }
+  }
+  if (drive_ == Drive::microphone) {
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(180);
+    if (ImGui::BeginCombo("##mic", microphone_ ? microphone_->device_name().c_str() : "choose a device")) {
+      for (const std::string& name : capture_devices_)
+        if (ImGui::Selectable(name.c_str())) {
+          try {
+            start_microphone(name);
+          } catch (const std::exception& e) {
+            status_ = e.what();
+          }
+        }
+      ImGui::EndCombo();
+    }
+    if (microphone_codes_) {
+      const live::LatencyStats latency = microphone_codes_->latency().total();
+      if (latency.frames > 0) ImGui::Text("mic-to-screen %.0f ms median, %.0f ms p95", latency.median * 1e3, latency.p95 * 1e3);
+    }
+  }
+#endif
   ImGui::BeginChild("codes");
   asset::Tuning t = document_->tuning();
-  const float* shown = drive_ == Drive::audio && timeline_ ? timeline_->code_at(timeline_->time()) : slider_code_.data();
+  const float* shown = code_.data();
   for (std::size_t k = 0; k < a.face.expression_dim(); ++k) {
     ImGui::PushID(static_cast<int>(k));
     const std::string& name = a.face.expression_names[k];
@@ -679,6 +766,10 @@ void EditorApp::perform(const ScriptAction& action) {
     if (verb == "pause") timeline_->pause();
     drive_ = Drive::audio;
     if (timeline_->playing()) start_sound(); else stop_sound();
+  } else if (verb == "microphone") {
+    start_microphone(words.empty() ? "" : words[0]);
+  } else if (verb == "blink") {
+    blink_ = on(words[0]);
   } else if (verb == "layer") {
     set_layer(words[0], on(words[1]));
   } else if (verb == "idle-motion") {
@@ -734,7 +825,11 @@ int EditorApp::run() {
     window::PresentOptions present;
     present.viewport = viewport;
     std::fill(present.clear_color, present.clear_color + 3, 0.08f);
-    window_.present(frame.buffer ? &frame : nullptr, present);
+    const window::PresentResult shown = window_.present(frame.buffer ? &frame : nullptr, present);
+#ifdef BEING_EDITOR_SOUND
+    if (shown.presented && drive_ == Drive::microphone && microphone_codes_ && microphone_frame_ >= 0)
+      microphone_codes_->presented(microphone_frame_, shown.present_time);
+#endif
   }
   return exit_code_;
 }

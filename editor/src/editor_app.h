@@ -18,6 +18,8 @@
 #include <vector>
 
 #ifdef BEING_EDITOR_SOUND
+#include "being/live/live_pipeline.h"
+#include "being/live/microphone.h"
 #include "being/live/playback.h"
 #endif
 
@@ -28,7 +30,7 @@ namespace being::editor {
 struct EditorOptions {
   std::string avatar;                      // opened at start; may be empty
   std::string audio;                       // loaded into the timeline at start; may be empty
-  std::vector<ScriptAction> script;        // run in order, one frame at least per action; may be empty
+  std::vector<ScriptAction> script;        // run in order; may be empty
   int render_width = 0, render_height = 0;  // the viewport's frame size; 0: the avatar camera's
   int fps = 25;                            // frame rate of the timeline's codes and of exports
 };
@@ -45,7 +47,7 @@ class EditorApp {
   int run();
 
  private:
-  enum class Drive { audio, sliders };
+  enum class Drive { audio, sliders, microphone };
   struct Layers {
     bool gaussians = true, mesh = false, plate = true, alpha = false, split = false;
   };
@@ -75,6 +77,8 @@ class EditorApp {
 
   Orbit orbit() const { return Orbit{orbit_yaw_, orbit_pitch_, orbit_zoom_}; }
   void handle_key(const SDL_Event& event);
+  void start_microphone(const std::string& device);
+  void stop_microphone();
   void start_sound();
   void stop_sound();
 
@@ -87,6 +91,9 @@ class EditorApp {
   std::unique_ptr<Timeline> timeline_;
   Drive drive_ = Drive::sliders;
   std::vector<float> slider_code_;
+  std::vector<float> code_;                // the code shown this frame, after the blink toggle
+  bool blink_ = true;                      // false: the eyeBlink* components are held at 0
+  std::vector<std::size_t> blink_codes_;
   Layers layers_;
   bool idle_motion_ = true;
   float orbit_yaw_ = 0, orbit_pitch_ = 0, orbit_zoom_ = 1;  // degrees, degrees, factor (Orbit)
@@ -125,6 +132,12 @@ class EditorApp {
 #ifdef BEING_EDITOR_SOUND
   std::unique_ptr<live::Playback> sound_;
   double sound_start_ = 0;  // the timeline time where the playing sound started
+
+  std::unique_ptr<live::Microphone> microphone_;
+  std::unique_ptr<live::LivePipeline> microphone_codes_;
+  std::vector<float> captured_, microphone_code_;
+  int64_t microphone_frame_ = -1;
+  std::vector<std::string> capture_devices_;
 #endif
   bool sound_failed_ = false;
 };

@@ -36,6 +36,8 @@ const std::vector<Grammar>& grammar() {
       {"loop", {Arg::number, Arg::number}, 0, "loop FROM TO                   loop a range of the timeline (seconds)"},
       {"play", {}, 0, "play                           play the timeline"},
       {"pause", {}, 0, "pause                          pause the timeline"},
+      {"microphone", {Arg::name}, 1, "microphone [NAME]              drive with a capture device (default: the system's)"},
+      {"blink", {Arg::on_off}, 0, "blink on|off                   off: hold the eyeBlink codes at 0"},
       {"layer", {Arg::layer, Arg::on_off}, 0, "layer gaussians|mesh|plate|alpha|split on|off"},
       {"idle-motion", {Arg::on_off}, 0, "idle-motion on|off             head motion of the idle loop"},
       {"orbit", {Arg::number, Arg::number}, 0, "orbit YAW PITCH                view around the head (degrees)"},

@@ -1,5 +1,6 @@
-// being-editor's automation (`being-editor --script FILE`): a line-based list of UI actions, run one
-// per frame in the open window, so that a script sees and does what a person at the window would.
+// being-editor's automation (`being-editor --script FILE`): a line-based list of UI actions, run in
+// order in the open window (`wait N` lets frames be drawn), so that a script does what a person at
+// the window would.
 // The language (docs/editor.md, "Scripts"): one action per line, words separated by spaces, a word
 // with spaces in double quotes, `#` starts a comment. Numbers are checked when the script is read,
 // so a typo fails before the editor does anything.
