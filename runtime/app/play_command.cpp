@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -42,8 +43,9 @@ class Driver {
  public:
   virtual ~Driver() = default;
   // Reads what arrived since the last call; returns the frame to show and writes its code (the
-  // previous frame again when nothing new is ready).
-  virtual int64_t frame(float* code) = 0;
+  // previous frame again when nothing new is ready). `lead`: seconds until the frame will be
+  // presented (the recent render + present time), for sources that know the future.
+  virtual int64_t frame(float* code, double lead) = 0;
   // The frame was presented at `when`: its latency in seconds, where this source measures one.
   virtual std::optional<double> presented(int64_t frame, Clock::time_point when) = 0;
   virtual bool finished() const = 0;
@@ -79,10 +81,12 @@ class FileDriver : public Driver {
     start_ = Clock::now();
   }
 
-  int64_t frame(float* code) override {
+  // The frame of the sound that will be heard when it is presented.
+  int64_t frame(float* code, double lead) override {
     feed();
     if (playback_) playback_->update();
-    const int64_t f = std::clamp<int64_t>(static_cast<int64_t>(std::floor(heard_seconds() * fps_)), 0, frames_ - 1);
+    const double t = heard_seconds() + lead;
+    const int64_t f = std::clamp<int64_t>(static_cast<int64_t>(std::floor(t * fps_)), 0, frames_ - 1);
     std::copy(codes_.begin() + f * dim_, codes_.begin() + (f + 1) * dim_, code);
     return f;
   }
@@ -100,8 +104,8 @@ class FileDriver : public Driver {
   }
   std::string source() const override {
     char text[64];
-    std::snprintf(text, sizeof text, " (sound ahead of picture %+.0f ms)", offset_ * 1000);
-    return "file: " + path_ + text;
+    std::snprintf(text, sizeof text, "\nsound ahead of picture %+.0f ms", offset_ * 1000);
+    return "file: " + std::filesystem::path(path_).filename().string() + text;
   }
   std::string status() override {
     if (playback_ && !playback_->connected()) return "the sound device disappeared: the picture stopped";
@@ -159,7 +163,7 @@ class MicDriver : public Driver {
         pipeline_(avatar, mic_.sample_rate(), animate::LiveOptions{fps, look_ahead}),
         code_(pipeline_.code_dim(), 0.0f) {}
 
-  int64_t frame(float* code) override {
+  int64_t frame(float* code, double) override {
     const std::size_t before = samples_.size();
     Clock::time_point newest;
     if (mic_.read(samples_, newest) > 0) pipeline_.push(samples_.data() + before, samples_.size() - before, newest);
@@ -180,7 +184,7 @@ class MicDriver : public Driver {
   bool finished() const override { return false; }
   std::string source() const override {
     char text[96];
-    std::snprintf(text, sizeof text, " (look-ahead %.0f ms)", pipeline_.look_ahead_seconds() * 1000);
+    std::snprintf(text, sizeof text, "\nlook-ahead %.0f ms", pipeline_.look_ahead_seconds() * 1000);
     return "mic: " + mic_.device_name() + text;
   }
   std::string status() override {
@@ -218,22 +222,27 @@ int list_devices() {
   return 0;
 }
 
-// Recent frame rate and frame time: an exponential average of the intervals between presents.
+// Recent frame rate, frame time and lead (from choosing a frame to presenting it): exponential
+// averages.
 class FrameClock {
  public:
-  void presented(Clock::time_point when) {
+  // The first frame's time holds the start-up (pipelines, first upload): it is no estimate.
+  void presented(Clock::time_point started, Clock::time_point when) {
     if (last_) {
-      const double dt = seconds_between(*last_, when);
-      interval_ = interval_ > 0 ? 0.9 * interval_ + 0.1 * dt : dt;
+      interval_ = average(interval_, seconds_between(*last_, when));
+      lead_ = average(lead_, seconds_between(started, when));
     }
     last_ = when;
   }
   double fps() const { return interval_ > 0 ? 1.0 / interval_ : 0; }
   double frame_ms() const { return interval_ * 1000; }
+  double lead() const { return lead_; }
 
  private:
+  static double average(double mean, double value) { return mean > 0 ? 0.8 * mean + 0.2 * value : value; }
+
   std::optional<Clock::time_point> last_;
-  double interval_ = 0;
+  double interval_ = 0, lead_ = 0;
 };
 
 }  // namespace
@@ -310,7 +319,8 @@ int run_play(const PlayOptions& options) {
   while (window.poll_events()) {
     const double elapsed = seconds_between(start, Clock::now());
     if (options.seconds > 0 ? elapsed >= options.seconds : driver->finished()) break;
-    const int64_t frame = driver->frame(code.data());
+    const Clock::time_point frame_start = Clock::now();
+    const int64_t frame = driver->frame(code.data(), frame_clock.lead());
     if (!window.begin_frame()) {  // minimised: no rendering, but the audio keeps flowing
       window.wait_events(10);
       continue;
@@ -331,7 +341,7 @@ int run_play(const PlayOptions& options) {
     const window::FrameImage image = window::FrameImage::of(player.renderer());
     const window::PresentResult shown = window.present(image);
     if (!shown.presented) continue;
-    frame_clock.presented(shown.present_time);
+    frame_clock.presented(frame_start, shown.present_time);
     const std::optional<double> latency = driver->presented(frame, shown.present_time);
     if (latency) last_latency = latency;
     ++presented_frames;

@@ -119,7 +119,7 @@ class VirtualDisplay {
 
   // The screen's pixels in [x, x+w) x [y, y+h) as RGB8, row-major (through ffmpeg's x11grab).
   std::vector<std::uint8_t> grab(int x, int y, int w, int h) const {
-    const std::string command = "ffmpeg -loglevel error -f x11grab -video_size " + std::to_string(w) + "x" +
+    const std::string command = "ffmpeg -loglevel error -f x11grab -draw_mouse 0 -video_size " + std::to_string(w) + "x" +
                                 std::to_string(h) + " -i " + name_ + "+" + std::to_string(x) + "," +
                                 std::to_string(y) + " -frames:v 1 -f rawvideo -pix_fmt rgb24 - 2>/dev/null";
     std::vector<std::uint8_t> rgb(static_cast<std::size_t>(w) * h * 3);
