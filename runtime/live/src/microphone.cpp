@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 namespace being::live {
 namespace {
@@ -19,15 +20,16 @@ std::string device_list_text() {
   return text;
 }
 
-// The device's own capture latency (ALC_SOFT_device_clock), 0 where OpenAL does not report it.
-Clock::duration device_latency(ALCdevice* device) {
-  if (!alcIsExtensionPresent(device, "ALC_SOFT_device_clock")) return Clock::duration::zero();
+// The device's own capture latency (ALC_SOFT_device_clock); nothing where OpenAL does not report it
+// for capture devices (OpenAL Soft 1.19 does not).
+std::optional<Clock::duration> device_latency(ALCdevice* device) {
+  if (!alcIsExtensionPresent(device, "ALC_SOFT_device_clock")) return std::nullopt;
   auto get = reinterpret_cast<LPALCGETINTEGER64VSOFT>(alcGetProcAddress(device, "alcGetInteger64vSOFT"));
-  if (!get) return Clock::duration::zero();
+  if (!get) return std::nullopt;
   alcGetError(device);
   ALCint64SOFT nanoseconds = 0;
   get(device, ALC_DEVICE_LATENCY_SOFT, 1, &nanoseconds);
-  if (alcGetError(device) != ALC_NO_ERROR || nanoseconds < 0) return Clock::duration::zero();
+  if (alcGetError(device) != ALC_NO_ERROR || nanoseconds < 0) return std::nullopt;
   return std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(nanoseconds));
 }
 
@@ -39,6 +41,7 @@ struct Microphone::State {
   int rate = 0;
   bool float_samples = false;
   bool disconnected = false;
+  bool reports_latency = true;  // until the first query fails
   int64_t samples_read = 0;
   std::vector<short> int16;
 };
@@ -115,7 +118,12 @@ std::size_t Microphone::read(std::vector<float>& out, Clock::time_point& newest)
     std::transform(s.int16.begin(), s.int16.end(), out.begin() + static_cast<std::ptrdiff_t>(start),
                    [](short v) { return static_cast<float>(v) / 32768.0f; });
   }
-  newest = now - device_latency(s.device);
+  newest = now;
+  if (s.reports_latency) {
+    const auto latency = device_latency(s.device);
+    s.reports_latency = latency.has_value();
+    if (latency) newest -= *latency;
+  }
   s.samples_read += static_cast<int64_t>(n);
   return n;
 }
