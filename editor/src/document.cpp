@@ -22,17 +22,18 @@ void Document::edit(const asset::Tuning& tuning, const std::string& what, bool m
 
 void Document::undo() {
   if (undo_.empty()) throw DocumentError("undo: nothing to undo in this session");
-  redo_.push_back({avatar_->tuning, undo_.back().what});
-  avatar_->tuning = undo_.back().tuning;
-  undo_.pop_back();
-  last_mergeable_ = false;
+  move_step(undo_, redo_);
 }
 
 void Document::redo() {
   if (redo_.empty()) throw DocumentError("redo: nothing to redo (every undone edit was redone or replaced)");
-  undo_.push_back({avatar_->tuning, redo_.back().what});
-  avatar_->tuning = redo_.back().tuning;
-  redo_.pop_back();
+  move_step(redo_, undo_);
+}
+
+void Document::move_step(std::vector<Step>& from, std::vector<Step>& to) {
+  to.push_back({avatar_->tuning, from.back().what});
+  avatar_->tuning = from.back().tuning;
+  from.pop_back();
   last_mergeable_ = false;
 }
 

@@ -68,20 +68,26 @@ EditorApp::EditorApp(window::Window& window, const EditorOptions& options)
 
 void EditorApp::handle_key(const SDL_Event& event) {
   if (event.type != SDL_KEYDOWN || !(event.key.keysym.mod & KMOD_CTRL) || !document_) return;
-  try {
-    if (event.key.keysym.sym == SDLK_s) {
-      document_->save();
-      status_ = "saved " + document_->path().string();
-    } else if (event.key.keysym.sym == SDLK_z && document_->can_undo()) {
-      document_->undo();
-      tuning_changed();
-    } else if (event.key.keysym.sym == SDLK_y && document_->can_redo()) {
-      document_->redo();
-      tuning_changed();
-    }
-  } catch (const std::exception& e) {
-    status_ = e.what();
+  attempt([&] {
+    if (event.key.keysym.sym == SDLK_s) save("");
+    if (event.key.keysym.sym == SDLK_z && document_->can_undo()) undo_or_redo(false);
+    if (event.key.keysym.sym == SDLK_y && document_->can_redo()) undo_or_redo(true);
+  });
+}
+
+void EditorApp::save(const std::string& path) {
+  document_->save(path);
+  if (!path.empty()) remember_recent(path);
+  status_ = "saved " + document_->path().string();
+}
+
+void EditorApp::undo_or_redo(bool redo) {
+  if (redo) {
+    document_->redo();
+  } else {
+    document_->undo();
   }
+  tuning_changed();
 }
 
 EditorApp::~EditorApp() = default;
@@ -161,14 +167,17 @@ void EditorApp::tuning_changed() {
   if (background_player_) background_player_->refresh_plate();
 }
 
+bool& EditorApp::layer(const std::string& name) {
+  return name == "gaussians" ? layers_.gaussians
+         : name == "mesh"    ? layers_.mesh
+         : name == "plate"   ? layers_.plate
+         : name == "alpha"   ? layers_.alpha
+                             : layers_.split;
+}
+
 void EditorApp::set_layer(const std::string& name, bool value) {
-  bool* layer = name == "gaussians" ? &layers_.gaussians
-                : name == "mesh"    ? &layers_.mesh
-                : name == "plate"   ? &layers_.plate
-                : name == "alpha"   ? &layers_.alpha
-                                    : &layers_.split;
-  if (*layer == value) return;
-  *layer = value;
+  if (layer(name) == value) return;
+  layer(name) = value;
   if (name != "mesh") rebuild_players();
 }
 
@@ -362,44 +371,25 @@ void EditorApp::draw_menu() {
     const bool enter = ImGui::InputText("##open", open_field_, sizeof open_field_, ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::SameLine();
     if (ImGui::Button("Open") || enter) {
-      try {
-        open(open_field_);
-      } catch (const std::exception& e) {
-        status_ = e.what();
-      }
+      attempt([&] { open(open_field_); });
       ImGui::CloseCurrentPopup();
     }
     if (ImGui::BeginMenu("Recent", !recent_.empty())) {
       for (const std::string& path : std::vector<std::string>(recent_))
         if (ImGui::MenuItem(path.c_str())) {
-          try {
-            open(path);
-          } catch (const std::exception& e) {
-            status_ = e.what();
-          }
+          attempt([&] { open(path); });
         }
       ImGui::EndMenu();
     }
     ImGui::Separator();
     if (ImGui::MenuItem("Save", "Ctrl+S", false, document_ != nullptr)) {
-      try {
-        document_->save();
-        status_ = "saved " + document_->path().string();
-      } catch (const std::exception& e) {
-        status_ = e.what();
-      }
+      attempt([&] { save(""); });
     }
     ImGui::SetNextItemWidth(360);
     ImGui::InputText("##saveas", save_field_, sizeof save_field_);
     ImGui::SameLine();
     if (ImGui::Button("Save as") && document_) {
-      try {
-        document_->save(save_field_);
-        remember_recent(save_field_);
-        status_ = "saved " + std::string(save_field_);
-      } catch (const std::exception& e) {
-        status_ = e.what();
-      }
+      attempt([&] { save(save_field_); });
     }
     ImGui::Separator();
     if (ImGui::MenuItem("Quit")) window_.request_close();
@@ -408,23 +398,13 @@ void EditorApp::draw_menu() {
   if (ImGui::BeginMenu("Edit")) {
     const std::string undo = "Undo " + (document_ ? document_->undo_label() : "");
     const std::string redo = "Redo " + (document_ ? document_->redo_label() : "");
-    if (ImGui::MenuItem(undo.c_str(), "Ctrl+Z", false, document_ && document_->can_undo())) {
-      document_->undo();
-      tuning_changed();
-    }
-    if (ImGui::MenuItem(redo.c_str(), "Ctrl+Y", false, document_ && document_->can_redo())) {
-      document_->redo();
-      tuning_changed();
-    }
+    if (ImGui::MenuItem(undo.c_str(), "Ctrl+Z", false, document_ && document_->can_undo())) undo_or_redo(false);
+    if (ImGui::MenuItem(redo.c_str(), "Ctrl+Y", false, document_ && document_->can_redo())) undo_or_redo(true);
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("View")) {
     for (const char* name : {"gaussians", "mesh", "plate", "alpha", "split"}) {
-      bool value = std::string(name) == "gaussians" ? layers_.gaussians
-                   : std::string(name) == "mesh"    ? layers_.mesh
-                   : std::string(name) == "plate"   ? layers_.plate
-                   : std::string(name) == "alpha"   ? layers_.alpha
-                                                    : layers_.split;
+      bool value = layer(name);
       if (ImGui::MenuItem(name, nullptr, &value)) set_layer(name, value);
     }
     bool motion = idle_motion_;
@@ -534,11 +514,7 @@ void EditorApp::draw_expression_panel() {
 #ifdef BEING_EDITOR_SOUND
   if (ImGui::RadioButton("microphone", &drive, 2) && drive_ != Drive::microphone) {
     capture_devices_ = live::capture_devices();
-    try {
-      start_microphone("");
-    } catch (const std::exception& e) {
-      status_ = e.what();
-    }
+    attempt([&] { start_microphone(""); });
   }
   if (drive_ == Drive::microphone) {
     ImGui::SameLine();
@@ -546,11 +522,7 @@ void EditorApp::draw_expression_panel() {
     if (ImGui::BeginCombo("##mic", microphone_ ? microphone_->device_name().c_str() : "choose a device")) {
       for (const std::string& name : capture_devices_)
         if (ImGui::Selectable(name.c_str())) {
-          try {
-            start_microphone(name);
-          } catch (const std::exception& e) {
-            status_ = e.what();
-          }
+          attempt([&] { start_microphone(name); });
         }
       ImGui::EndCombo();
     }
@@ -598,11 +570,7 @@ void EditorApp::draw_timeline_panel() {
   const bool enter = ImGui::InputText("##audio", audio_field_, sizeof audio_field_, ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
   if ((ImGui::Button("Load audio") || enter) && document_) {
-    try {
-      load_audio(audio_field_);
-    } catch (const std::exception& e) {
-      status_ = e.what();
-    }
+    attempt([&] { load_audio(audio_field_); });
   }
   if (!timeline_) {
     ImGui::TextUnformatted("No audio: load a file to drive the avatar from sound (or use the expression sliders).");
@@ -628,11 +596,7 @@ void EditorApp::draw_timeline_panel() {
   ImGui::InputText("##export", export_field_, sizeof export_field_);
   ImGui::SameLine();
   if (ImGui::Button("Render MP4")) {
-    try {
-      export_mp4(export_field_);
-    } catch (const std::exception& e) {
-      status_ = e.what();
-    }
+    attempt([&] { export_mp4(export_field_); });
   }
 
   // Waveform: click or drag to scrub, right-drag to choose the loop range.
@@ -720,14 +684,9 @@ void EditorApp::perform(const ScriptAction& action) {
   if (verb == "open") {
     open(words[0]);
   } else if (verb == "save") {
-    document_->save(words.empty() ? fs::path() : fs::path(words[0]));
-    status_ = "saved " + document_->path().string();
-  } else if (verb == "undo") {
-    document_->undo();
-    tuning_changed();
-  } else if (verb == "redo") {
-    document_->redo();
-    tuning_changed();
+    save(words.empty() ? "" : words[0]);
+  } else if (verb == "undo" || verb == "redo") {
+    undo_or_redo(verb == "redo");
   } else if (verb == "set weight") {
     const std::size_t k = document_->expression_index(words[0]);
     if (t.expression_weights.empty()) t.expression_weights.assign(document_->avatar().face.expression_dim(), 1.0f);

@@ -55,8 +55,11 @@ class EditorApp {
   void open(const std::string& path);
   void load_audio(const std::string& path);
   void rebuild_players();
+  void save(const std::string& path);  // "": the open file
+  void undo_or_redo(bool redo);
   void edit_tuning(const asset::Tuning& tuning, const std::string& what, bool merge);
   void tuning_changed();
+  bool& layer(const std::string& name);  // gaussians, mesh, plate, alpha or split
   void set_layer(const std::string& name, bool on);
   void export_mp4(const std::string& path);
   void remember_recent(const std::string& path);
@@ -77,6 +80,15 @@ class EditorApp {
 
   Orbit orbit() const { return Orbit{orbit_yaw_, orbit_pitch_, orbit_zoom_}; }
   void handle_key(const SDL_Event& event);
+  // Runs a panel's action; a failure becomes the status line (a person's mistake never ends the editor).
+  template <typename Action>
+  void attempt(Action&& action) {
+    try {
+      action();
+    } catch (const std::exception& e) {
+      status_ = e.what();
+    }
+  }
   void start_microphone(const std::string& device);
   void stop_microphone();
   void start_sound();

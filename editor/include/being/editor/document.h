@@ -62,6 +62,9 @@ class Document {
     std::string what;
   };
 
+  // Restores the last step of `from` and records the current tuning as a step of `to`.
+  void move_step(std::vector<Step>& from, std::vector<Step>& to);
+
   std::filesystem::path path_;
   std::unique_ptr<asset::Avatar> avatar_;
   asset::Tuning saved_;
