@@ -2,7 +2,8 @@
 // program compiled with pkg-config's flags (being.h is C); the example host application
 // (runtime/examples/host_app) configured with find_package(Being) and built; then, driven by the
 // expression weights `being render` computes from an audio file, the avatar it draws through the C
-// API into its own scene equals `being render`'s PNG frames of that audio.
+// API into its scene equals `being render`'s PNG frames of that audio, both offscreen (--headless)
+// and in its window on a private X server (Xvfb, read back from the swapchain image it presents).
 #include "being/animate/expression_stream.h"
 #include "being/asset/avatar.h"
 #include "being_test.h"
@@ -19,13 +20,17 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <regex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -60,6 +65,34 @@ void write_speech(const fs::path& path) {
   u32(kRate), u32(kRate * 2), u16(2), u16(16), out.write("data", 4), u32(bytes);
   for (float s : samples) u16(static_cast<uint16_t>(static_cast<int16_t>(std::lround(s * 32767))));
 }
+
+// A private X server on a display number it picks itself (-displayfd), stopped when destroyed.
+class VirtualDisplay {
+ public:
+  explicit VirtualDisplay(const fs::path& dir) {
+    const fs::path number = dir / "display";
+    const auto [code, out] = run_command("Xvfb -displayfd 5 -nolisten tcp -screen 0 640x480x24 5>" + quoted(number) +
+                                         " >" + quoted(dir / "xvfb.log") + " 2>&1 & echo $!");
+    if (code != 0) throw std::runtime_error("cannot start Xvfb (apt-get install xvfb): " + out);
+    pid_ = std::stoi(out);
+    for (int i = 0; i < 200 && display_.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::ifstream in(number);
+      std::string n;
+      if (in >> n) display_ = ":" + n;
+    }
+    if (display_.empty()) throw std::runtime_error("Xvfb did not start within 10 s; see " + (dir / "xvfb.log").string());
+  }
+  ~VirtualDisplay() { kill(pid_, SIGTERM); }
+  VirtualDisplay(const VirtualDisplay&) = delete;
+  VirtualDisplay& operator=(const VirtualDisplay&) = delete;
+
+  const std::string& display() const { return display_; }
+
+ private:
+  int pid_ = -1;
+  std::string display_;
+};
 
 struct Png {
   int width = 0, height = 0;
@@ -123,36 +156,44 @@ TEST(CapiPackage, ExampleBuiltAgainstTheInstalledPackageDrawsBeingRendersPixels)
   const std::string size = std::to_string(kSize);
   run_ok(std::string(BEING_EXECUTABLE) + " render " + quoted(BEING_TEST_AVATAR) + " --audio " + quoted(dir / "speech.wav") +
          " --fps " + std::to_string(kFps) + " --size " + size + "x" + size + " -o " + quoted(dir / "render/%05d.png"));
-  const std::string host_out =
-      run_ok(quoted(build / "host_app") + " " + quoted(BEING_TEST_AVATAR) + " --size " + size + " --fps " + std::to_string(kFps) +
-             " --frames " + std::to_string(frames) + " --weights " + quoted(dir / "weights.txt") + " --output " +
-             quoted(dir / "host/%05d.png"));
+  const std::string host_args = " " + quoted(BEING_TEST_AVATAR) + " --size " + size + " --fps " + std::to_string(kFps) +
+                                " --frames " + std::to_string(frames) + " --weights " + quoted(dir / "weights.txt");
+  fs::create_directories(dir / "window");
+  const std::string headless_out =
+      run_ok(quoted(build / "host_app") + host_args + " --headless --output " + quoted(dir / "host/%05d.png"));
+  {
+    const VirtualDisplay display(dir);
+    run_ok("DISPLAY=" + display.display() + " " + quoted(build / "host_app") + host_args + " --output " +
+           quoted(dir / "window/%05d.png"));
+  }
   std::smatch rect;
-  ASSERT_TRUE(std::regex_search(host_out, rect, std::regex("avatar rectangle in the scene: (\\d+) (\\d+) (\\d+) (\\d+)")))
-      << host_out;
+  ASSERT_TRUE(std::regex_search(headless_out, rect, std::regex("avatar rectangle in the scene: (\\d+) (\\d+) (\\d+) (\\d+)")))
+      << headless_out;
   const int x0 = std::stoi(rect[1]), y0 = std::stoi(rect[2]);
   ASSERT_EQ(std::stoi(rect[3]), kSize);
   ASSERT_EQ(std::stoi(rect[4]), kSize);
 
-  int worst = 0, moving = 0;
   const Png first = read_png(dir / "render/00000.png");
-  for (int f = 0; f < frames; ++f) {
-    char name[16];
-    std::snprintf(name, sizeof name, "%05d.png", f);
-    const Png expected = read_png(dir / "render" / name), scene = read_png(dir / "host" / name);
-    ASSERT_EQ(expected.width, kSize);
-    ASSERT_EQ(scene.width, kSize + 2 * x0);
-    int changed = 0;
-    for (int y = 0; y < kSize; ++y)
-      for (int x = 0; x < kSize; ++x)
-        for (int c = 0; c < 4; ++c) {
-          worst = std::max(worst, std::abs(int(expected.at(x, y)[c]) - int(scene.at(x0 + x, y0 + y)[c])));
-          changed += expected.at(x, y)[c] != first.at(x, y)[c];
-        }
-    moving += changed > 0;
+  for (const char* mode : {"host", "window"}) {
+    int worst = 0, moving = 0;
+    for (int f = 0; f < frames; ++f) {
+      char name[16];
+      std::snprintf(name, sizeof name, "%05d.png", f);
+      const Png expected = read_png(dir / "render" / name), scene = read_png(dir / mode / name);
+      ASSERT_EQ(expected.width, kSize);
+      ASSERT_EQ(scene.width, kSize + 2 * x0) << mode;
+      int changed = 0;
+      for (int y = 0; y < kSize; ++y)
+        for (int x = 0; x < kSize; ++x)
+          for (int c = 0; c < 4; ++c) {
+            worst = std::max(worst, std::abs(int(expected.at(x, y)[c]) - int(scene.at(x0 + x, y0 + y)[c])));
+            changed += expected.at(x, y)[c] != first.at(x, y)[c];
+          }
+      moving += changed > 0;
+    }
+    EXPECT_LE(worst, 1) << mode << ": largest difference in 8-bit levels over " << frames << " frames";
+    EXPECT_GT(moving, frames / 2) << "the frames should differ from the first (idle motion, mouth)";
   }
-  EXPECT_LE(worst, 1) << "largest difference in 8-bit levels over " << frames << " frames";
-  EXPECT_GT(moving, frames / 2) << "the frames should differ from the first (idle motion, mouth)";
 }
 
 }  // namespace

@@ -1,18 +1,20 @@
-// A minimal application that embeds Being through its C API (being.h). It owns its Vulkan instance
-// and device, draws its own scene (a background that slowly changes colour) into its own image, and
-// asks libbeing to render the talking avatar into a second image on the same device, which it then
-// blits into the scene. It runs headless: every frame is read back and, with --output, written as
-// a PNG (the scene is offscreen so that it runs anywhere Vulkan does, CI's lavapipe included; a
-// windowed application would blit into its swapchain image instead, with nothing else changed).
+// A minimal application that embeds Being through its C API (being.h). It owns its window (SDL2)
+// and its Vulkan instance and device, draws its own scene (a background that slowly changes colour)
+// into the swapchain image, and asks libbeing to render the talking avatar into a second image on
+// the same device, which it blits into the scene before presenting. With --headless the scene is an
+// offscreen image instead of the window (for machines without a display). With --output every frame
+// is also read back and written as a PNG.
 //
 // The avatar speaks a synthetic voice that the application generates at 48 kHz stereo and pushes
-// frame by frame, or, with --weights FILE, shows expression weights read per frame from a text
-// file (one line per frame, one number per expression), as an application driving the avatar from
-// its own face tracker would.
+// frame by frame (it does not play it), or, with --weights FILE, shows expression weights read per
+// frame from a text file (one line per frame, one number per expression), as an application
+// driving the avatar from its own face tracker would.
 //
-//   host_app AVATAR [--frames N] [--fps F] [--size S] [--weights FILE] [--output frames/%05d.png]
+//   host_app AVATAR [--headless] [--frames N] [--fps F] [--size S] [--weights FILE] [--output frames/%05d.png]
 #include <being/being.h>
 
+#include <SDL.h>
+#include <SDL_vulkan.h>
 #include <vulkan/vulkan.h>
 
 #pragma GCC diagnostic push
@@ -22,6 +24,7 @@
 #pragma GCC diagnostic pop
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -32,6 +35,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -50,7 +54,8 @@ void being(being_result result, const char* what) {
 
 struct Options {
   std::string avatar, weights, output;
-  int frames = 50;
+  bool headless = false;
+  int frames = 250;
   uint32_t fps = 25, size = 0;
 };
 
@@ -62,7 +67,8 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) throw std::runtime_error(arg + " needs a value");
       return argv[++i];
     };
-    if (arg == "--frames") o.frames = std::stoi(value());
+    if (arg == "--headless") o.headless = true;
+    else if (arg == "--frames") o.frames = std::stoi(value());
     else if (arg == "--fps") o.fps = static_cast<uint32_t>(std::stoul(value()));
     else if (arg == "--size") o.size = static_cast<uint32_t>(std::stoul(value()));
     else if (arg == "--weights") o.weights = value();
@@ -71,7 +77,8 @@ Options parse(int argc, char** argv) {
     else throw std::runtime_error("unknown argument " + arg);
   }
   if (o.avatar.empty())
-    throw std::runtime_error("usage: host_app AVATAR [--frames N] [--fps F] [--size S] [--weights FILE] [--output PATTERN.png]");
+    throw std::runtime_error("usage: host_app AVATAR [--headless] [--frames N] [--fps F] [--size S] [--weights FILE] "
+                             "[--output PATTERN.png]");
   return o;
 }
 
@@ -85,18 +92,33 @@ struct Gpu {
   VkCommandPool pool = VK_NULL_HANDLE;
   VkFence fence = VK_NULL_HANDLE;
 
-  Gpu() {
+  VkSurfaceKHR surface = VK_NULL_HANDLE;  // the window's, or none when headless
+
+  explicit Gpu(SDL_Window* window) {
+    std::vector<const char*> extensions;
+    if (window) {
+      unsigned count = 0;
+      SDL_Vulkan_GetInstanceExtensions(window, &count, nullptr);
+      extensions.resize(count);
+      if (!SDL_Vulkan_GetInstanceExtensions(window, &count, extensions.data()))
+        throw std::runtime_error(std::string("SDL_Vulkan_GetInstanceExtensions: ") + SDL_GetError());
+    }
     VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
     app.pApplicationName = "being host_app example";
     app.apiVersion = VK_API_VERSION_1_2;
     VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
     info.pApplicationInfo = &app;
+    info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
+    info.ppEnabledExtensionNames = extensions.data();
     vk(vkCreateInstance(&info, nullptr, &instance), "vkCreateInstance");
+    if (window && !SDL_Vulkan_CreateSurface(window, instance, &surface))
+      throw std::runtime_error(std::string("SDL_Vulkan_CreateSurface: ") + SDL_GetError());
     uint32_t count = 0;
     vkEnumeratePhysicalDevices(instance, &count, nullptr);
     std::vector<VkPhysicalDevice> devices(count);
     vkEnumeratePhysicalDevices(instance, &count, devices.data());
-    // The first discrete GPU, else the first device (lavapipe in CI) with a graphics+compute queue.
+    // The first discrete GPU, else the first device (lavapipe in CI) with a graphics+compute queue
+    // (that can present to the window).
     for (VkPhysicalDevice candidate : devices) {
       VkPhysicalDeviceProperties props;
       vkGetPhysicalDeviceProperties(candidate, &props);
@@ -107,6 +129,9 @@ struct Gpu {
       for (uint32_t f = 0; f < families; ++f) {
         const VkQueueFlags both = VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT;
         if ((properties[f].queueFlags & both) != both || props.apiVersion < VK_API_VERSION_1_2) continue;
+        VkBool32 presents = VK_TRUE;
+        if (surface) vkGetPhysicalDeviceSurfaceSupportKHR(candidate, f, surface, &presents);
+        if (!presents) continue;
         if (!physical || props.deviceType == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU) {
           physical = candidate;
           family = f;
@@ -114,7 +139,7 @@ struct Gpu {
         break;
       }
     }
-    if (!physical) throw std::runtime_error("no Vulkan 1.2 device with a graphics+compute queue");
+    if (!physical) throw std::runtime_error("no Vulkan 1.2 device with a graphics+compute queue that can show the scene");
     const float priority = 1.0f;
     VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
     queue_info.queueFamilyIndex = family;
@@ -123,6 +148,11 @@ struct Gpu {
     VkDeviceCreateInfo device_info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
     device_info.queueCreateInfoCount = 1;
     device_info.pQueueCreateInfos = &queue_info;
+    const char* swapchain_extension = VK_KHR_SWAPCHAIN_EXTENSION_NAME;
+    if (surface) {
+      device_info.enabledExtensionCount = 1;
+      device_info.ppEnabledExtensionNames = &swapchain_extension;
+    }
     vk(vkCreateDevice(physical, &device_info, nullptr, &device), "vkCreateDevice");
     vkGetDeviceQueue(device, family, 0, &queue);
     VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
@@ -136,6 +166,7 @@ struct Gpu {
     vkDestroyFence(device, fence, nullptr);
     vkDestroyCommandPool(device, pool, nullptr);
     vkDestroyDevice(device, nullptr);
+    if (surface) vkDestroySurfaceKHR(instance, surface, nullptr);
     vkDestroyInstance(instance, nullptr);
   }
 
@@ -187,6 +218,89 @@ struct Image {
   ~Image() {
     vkDestroyImage(gpu.device, image, nullptr);
     vkFreeMemory(gpu.device, memory, nullptr);
+  }
+};
+
+// The window's swapchain: the images the scene is drawn into (by transfers only) and presented.
+struct Swapchain {
+  const Gpu& gpu;
+  VkSwapchainKHR swapchain = VK_NULL_HANDLE;
+  VkFormat format = VK_FORMAT_UNDEFINED;
+  VkExtent2D extent{};
+  std::vector<VkImage> images;
+  VkSemaphore acquired = VK_NULL_HANDLE, drawn = VK_NULL_HANDLE;
+
+  Swapchain(const Gpu& g, uint32_t width, uint32_t height) : gpu(g) {
+    VkSurfaceCapabilitiesKHR caps;
+    vk(vkGetPhysicalDeviceSurfaceCapabilitiesKHR(gpu.physical, gpu.surface, &caps), "vkGetPhysicalDeviceSurfaceCapabilitiesKHR");
+    const VkImageUsageFlags usage = VK_IMAGE_USAGE_TRANSFER_DST_BIT | VK_IMAGE_USAGE_TRANSFER_SRC_BIT;
+    if ((caps.supportedUsageFlags & usage) != usage)
+      throw std::runtime_error("the window's images cannot be copied to and from; run with --headless");
+    extent = caps.currentExtent.width == UINT32_MAX ? VkExtent2D{width, height} : caps.currentExtent;
+    if (extent.width < width || extent.height < height)
+      throw std::runtime_error("the window is " + std::to_string(extent.width) + "x" + std::to_string(extent.height) +
+                               ", smaller than the scene");
+    uint32_t count = 0;
+    vkGetPhysicalDeviceSurfaceFormatsKHR(gpu.physical, gpu.surface, &count, nullptr);
+    std::vector<VkSurfaceFormatKHR> formats(count);
+    vkGetPhysicalDeviceSurfaceFormatsKHR(gpu.physical, gpu.surface, &count, formats.data());
+    // 8-bit UNORM: Being's pixels are display values already, which an sRGB format would encode again.
+    for (const auto& f : formats)
+      if ((f.format == VK_FORMAT_B8G8R8A8_UNORM || f.format == VK_FORMAT_R8G8B8A8_UNORM) && format == VK_FORMAT_UNDEFINED)
+        format = f.format;
+    if (format == VK_FORMAT_UNDEFINED) throw std::runtime_error("the window offers no 8-bit UNORM format; run with --headless");
+    gpu.require_format(format, VK_FORMAT_FEATURE_BLIT_DST_BIT, "to the window's format");
+    VkSwapchainCreateInfoKHR info{VK_STRUCTURE_TYPE_SWAPCHAIN_CREATE_INFO_KHR};
+    info.surface = gpu.surface;
+    info.minImageCount = caps.maxImageCount ? std::min(caps.minImageCount + 1, caps.maxImageCount) : caps.minImageCount + 1;
+    info.imageFormat = format;
+    info.imageColorSpace = VK_COLOR_SPACE_SRGB_NONLINEAR_KHR;
+    info.imageExtent = extent;
+    info.imageArrayLayers = 1;
+    info.imageUsage = usage;
+    info.imageSharingMode = VK_SHARING_MODE_EXCLUSIVE;
+    info.preTransform = caps.currentTransform;
+    info.compositeAlpha = VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR;
+    info.presentMode = VK_PRESENT_MODE_FIFO_KHR;  // always offered
+    info.clipped = VK_TRUE;
+    vk(vkCreateSwapchainKHR(gpu.device, &info, nullptr, &swapchain), "vkCreateSwapchainKHR");
+    vkGetSwapchainImagesKHR(gpu.device, swapchain, &count, nullptr);
+    images.resize(count);
+    vkGetSwapchainImagesKHR(gpu.device, swapchain, &count, images.data());
+    VkSemaphoreCreateInfo semaphore{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
+    vk(vkCreateSemaphore(gpu.device, &semaphore, nullptr, &acquired), "vkCreateSemaphore");
+    vk(vkCreateSemaphore(gpu.device, &semaphore, nullptr, &drawn), "vkCreateSemaphore");
+  }
+  ~Swapchain() {
+    vkDestroySemaphore(gpu.device, acquired, nullptr);
+    vkDestroySemaphore(gpu.device, drawn, nullptr);
+    vkDestroySwapchainKHR(gpu.device, swapchain, nullptr);
+  }
+};
+
+// The SDL window (none when headless).
+struct Window {
+  SDL_Window* window = nullptr;
+
+  Window(bool headless, uint32_t width, uint32_t height) {
+    if (headless) return;
+    if (SDL_Init(SDL_INIT_VIDEO) != 0)
+      throw std::runtime_error(std::string("SDL_Init: ") + SDL_GetError() + " (no display? run with --headless)");
+    window = SDL_CreateWindow("Being host_app", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, int(width), int(height),
+                              SDL_WINDOW_VULKAN);
+    if (!window) throw std::runtime_error(std::string("SDL_CreateWindow: ") + SDL_GetError());
+  }
+  ~Window() {
+    if (!window) return;
+    SDL_DestroyWindow(window);
+    SDL_Quit();
+  }
+  // False once the user closed the window.
+  bool open() const {
+    SDL_Event event;
+    while (SDL_PollEvent(&event))
+      if (event.type == SDL_QUIT) return false;
+    return true;
   }
 };
 
@@ -263,36 +377,48 @@ std::vector<std::vector<float>> read_weights(const std::string& path, uint32_t c
 }
 
 int run(const Options& options) {
-  Gpu gpu;
+  // The avatar's size decides the window's, so read it first.
+  being_avatar* made_avatar = nullptr;
+  being(being_avatar_load(options.avatar.c_str(), &made_avatar), "being_avatar_load");
+  const Avatar avatar(made_avatar);
+  uint32_t width = options.size, height = options.size, count = 0;
+  if (!options.size) being(being_avatar_size(avatar.get(), &width, &height), "being_avatar_size");
+  being(being_avatar_expression_count(avatar.get(), &count), "being_avatar_expression_count");
+  const auto weights = options.weights.empty() ? std::vector<std::vector<float>>{} : read_weights(options.weights, count);
+  const uint32_t scene_width = width + 2 * kMargin, scene_height = height + 2 * kMargin;
+
+  const Window window(options.headless, scene_width, scene_height);
+  Gpu gpu(window.window);
   gpu.require_format(VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_FEATURE_BLIT_SRC_BIT, "from RGBA32F");
-  gpu.require_format(VK_FORMAT_R8G8B8A8_UNORM, VK_FORMAT_FEATURE_BLIT_DST_BIT, "to RGBA8");
+  std::unique_ptr<Swapchain> swapchain;
+  std::unique_ptr<Image> offscreen;
+  if (window.window) {
+    swapchain = std::make_unique<Swapchain>(gpu, scene_width, scene_height);
+  } else {
+    gpu.require_format(VK_FORMAT_R8G8B8A8_UNORM, VK_FORMAT_FEATURE_BLIT_DST_BIT, "to RGBA8");
+    offscreen = std::make_unique<Image>(gpu, VK_FORMAT_R8G8B8A8_UNORM, scene_width, scene_height);
+  }
+  const VkExtent2D extent = swapchain ? swapchain->extent : VkExtent2D{scene_width, scene_height};
+  const bool bgra = swapchain && swapchain->format == VK_FORMAT_B8G8R8A8_UNORM;
 
   // Libbeing renders on the application's device and queue.
   being_vulkan_device shared{BEING_API_VERSION, gpu.instance, gpu.physical, gpu.device, gpu.family, gpu.queue};
   being_context* made_context = nullptr;
   being(being_context_wrap_vulkan(&shared, &made_context), "being_context_wrap_vulkan");
   const Context context(made_context);
-  being_avatar* made_avatar = nullptr;
-  being(being_avatar_load(options.avatar.c_str(), &made_avatar), "being_avatar_load");
-  const Avatar avatar(made_avatar);
   being_player_create_info info{};
   info.api_version = BEING_API_VERSION;
-  info.width = info.height = options.size;
+  info.width = width;
+  info.height = height;
   info.fps = options.fps;
   being_player* made_player = nullptr;
   being(being_player_create(context.get(), avatar.get(), &info, &made_player), "being_player_create");
   const Player player(made_player);
-  uint32_t width = 0, height = 0, count = 0;
-  being(being_player_size(player.get(), &width, &height), "being_player_size");
-  being(being_avatar_expression_count(avatar.get(), &count), "being_avatar_expression_count");
-  const auto weights = options.weights.empty() ? std::vector<std::vector<float>>{} : read_weights(options.weights, count);
   double latency = 0;
   being(being_player_latency(player.get(), &latency), "being_player_latency");
 
-  const uint32_t scene_width = width + 2 * kMargin, scene_height = height + 2 * kMargin;
   const Image head(gpu, VK_FORMAT_R32G32B32A32_SFLOAT, width, height);
-  const Image scene(gpu, VK_FORMAT_R8G8B8A8_UNORM, scene_width, scene_height);
-  const VkDeviceSize scene_bytes = VkDeviceSize{scene_width} * scene_height * 4;
+  const VkDeviceSize scene_bytes = VkDeviceSize{extent.width} * extent.height * 4;
   const Readback readback(gpu, scene_bytes);
   VkCommandBuffer cmd = VK_NULL_HANDLE;
   VkCommandBufferAllocateInfo alloc{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
@@ -302,10 +428,13 @@ int run(const Options& options) {
   vk(vkAllocateCommandBuffers(gpu.device, &alloc, &cmd), "vkAllocateCommandBuffers");
 
   std::printf("avatar rectangle in the scene: %u %u %u %u\n", kMargin, kMargin, width, height);
-  std::printf("driven by %s; look-ahead latency %.3f s\n", weights.empty() ? "a synthetic 48 kHz stereo voice" : "weights", latency);
+  std::printf("%s; driven by %s; look-ahead latency %.3f s\n", swapchain ? "window" : "headless",
+              weights.empty() ? "a synthetic 48 kHz stereo voice" : "weights", latency);
   std::vector<float> stereo;
   std::vector<std::uint8_t> pixels(scene_bytes);
-  for (int frame = 0; frame < options.frames; ++frame) {
+  const auto start = std::chrono::steady_clock::now();
+  int frame = 0;
+  for (; frame < options.frames && window.open(); ++frame) {
     if (!weights.empty()) {
       const auto& w = weights[std::min<std::size_t>(frame, weights.size() - 1)];
       being(being_player_set_expression(player.get(), w.data(), count), "being_player_set_expression");
@@ -328,31 +457,38 @@ int run(const Options& options) {
     target.new_layout = VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL;
     being(being_player_render_vk_image(player.get(), frame, &target), "being_player_render_vk_image");
 
-    // 2. The application's scene: its background, the avatar blitted in, read back.
+    // 2. The application's scene: its background, the avatar blitted in, read back, presented.
+    uint32_t index = 0;
+    if (swapchain)
+      vk(vkAcquireNextImageKHR(gpu.device, swapchain->swapchain, UINT64_MAX, swapchain->acquired, VK_NULL_HANDLE, &index),
+         "vkAcquireNextImageKHR");
+    const VkImage scene = swapchain ? swapchain->images[index] : offscreen->image;
     VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
     begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
     vk(vkBeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer");
-    transition(cmd, scene.image, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 0,
-               VK_ACCESS_TRANSFER_WRITE_BIT);
+    transition(cmd, scene, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 0, VK_ACCESS_TRANSFER_WRITE_BIT);
     const float hue = float(frame) / float(options.fps);
     const VkClearColorValue background{{0.5f + 0.4f * std::sin(hue), 0.3f, 0.5f + 0.4f * std::cos(hue), 1.0f}};
     const VkImageSubresourceRange range{VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
-    vkCmdClearColorImage(cmd, scene.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &background, 1, &range);
-    transition(cmd, scene.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+    vkCmdClearColorImage(cmd, scene, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &background, 1, &range);
+    transition(cmd, scene, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
                VK_ACCESS_TRANSFER_WRITE_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
     VkImageBlit blit{};
     blit.srcSubresource = blit.dstSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
     blit.srcOffsets[1] = {int32_t(width), int32_t(height), 1};
     blit.dstOffsets[0] = {int32_t(kMargin), int32_t(kMargin), 0};
     blit.dstOffsets[1] = {int32_t(kMargin + width), int32_t(kMargin + height), 1};
-    vkCmdBlitImage(cmd, head.image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, scene.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
-                   1, &blit, VK_FILTER_NEAREST);
-    transition(cmd, scene.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+    vkCmdBlitImage(cmd, head.image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, scene, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1,
+                   &blit, VK_FILTER_NEAREST);
+    transition(cmd, scene, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
                VK_ACCESS_TRANSFER_WRITE_BIT, VK_ACCESS_TRANSFER_READ_BIT);
     VkBufferImageCopy copy{};
     copy.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
-    copy.imageExtent = {scene_width, scene_height, 1};
-    vkCmdCopyImageToBuffer(cmd, scene.image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, readback.buffer, 1, &copy);
+    copy.imageExtent = {extent.width, extent.height, 1};
+    vkCmdCopyImageToBuffer(cmd, scene, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, readback.buffer, 1, &copy);
+    if (swapchain)
+      transition(cmd, scene, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, VK_IMAGE_LAYOUT_PRESENT_SRC_KHR,
+                 VK_ACCESS_TRANSFER_READ_BIT, 0);
     VkBufferMemoryBarrier to_host{VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER};
     to_host.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
     to_host.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
@@ -365,20 +501,41 @@ int run(const Options& options) {
     VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
     submit.commandBufferCount = 1;
     submit.pCommandBuffers = &cmd;
+    const VkPipelineStageFlags wait_stage = VK_PIPELINE_STAGE_TRANSFER_BIT;
+    if (swapchain) {
+      submit.waitSemaphoreCount = 1;
+      submit.pWaitSemaphores = &swapchain->acquired;
+      submit.pWaitDstStageMask = &wait_stage;
+      submit.signalSemaphoreCount = 1;
+      submit.pSignalSemaphores = &swapchain->drawn;
+    }
     vk(vkResetFences(gpu.device, 1, &gpu.fence), "vkResetFences");
     vk(vkQueueSubmit(gpu.queue, 1, &submit, gpu.fence), "vkQueueSubmit");
+    if (swapchain) {
+      VkPresentInfoKHR present{VK_STRUCTURE_TYPE_PRESENT_INFO_KHR};
+      present.waitSemaphoreCount = 1;
+      present.pWaitSemaphores = &swapchain->drawn;
+      present.swapchainCount = 1;
+      present.pSwapchains = &swapchain->swapchain;
+      present.pImageIndices = &index;
+      vk(vkQueuePresentKHR(gpu.queue, &present), "vkQueuePresentKHR");
+    }
     vk(vkWaitForFences(gpu.device, 1, &gpu.fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
 
     if (!options.output.empty()) {
       std::memcpy(pixels.data(), readback.mapped, scene_bytes);
+      if (bgra)
+        for (std::size_t i = 0; i < pixels.size(); i += 4) std::swap(pixels[i], pixels[i + 2]);
       std::vector<char> name(options.output.size() + 32);
       std::snprintf(name.data(), name.size(), options.output.c_str(), frame);
-      if (!stbi_write_png(name.data(), int(scene_width), int(scene_height), 4, pixels.data(), int(scene_width * 4)))
+      if (!stbi_write_png(name.data(), int(extent.width), int(extent.height), 4, pixels.data(), int(extent.width * 4)))
         throw std::runtime_error(std::string("cannot write ") + name.data());
     }
+    // A window shows frame i at time i / fps.
+    if (swapchain) std::this_thread::sleep_until(start + std::chrono::duration<double>(double(frame + 1) / options.fps));
   }
-  std::printf("rendered %d frames of %ux%u\n", options.frames, scene_width, scene_height);
-
+  vk(vkQueueWaitIdle(gpu.queue), "vkQueueWaitIdle");  // the last present is done with the semaphores
+  std::printf("rendered %d frames of %ux%u\n", frame, extent.width, extent.height);
   vkFreeCommandBuffers(gpu.device, gpu.pool, 1, &cmd);
   return 0;
 }
