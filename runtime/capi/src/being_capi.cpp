@@ -128,11 +128,12 @@ struct being_player {
 
   // Resamples and feeds mono audio to the live expression.
   void feed(const float* samples, std::size_t count) {
+    if (!resampler) {
+      live->push(samples, count);
+      return;
+    }
     resampled.clear();
-    if (resampler)
-      resampler->push(samples, count, resampled);
-    else
-      resampled.assign(samples, samples + count);
+    resampler->push(samples, count, resampled);
     live->push(resampled.data(), resampled.size());
   }
 
