@@ -1,6 +1,9 @@
 #include "being/player/avatar_player.h"
 
 #include "being/animate/pose.h"
+#ifdef BEING_PLAYER_CUDA
+#include "being/interop/cuda_deformation.h"
+#endif
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -20,6 +23,31 @@
 
 namespace being::player {
 namespace {
+
+constexpr std::size_t kPlateCacheBytes = std::size_t(512) << 20;
+
+// Whether this player deforms on CUDA (decided before the renderer exists: its buffers must then be
+// shareable).
+bool use_cuda(const gpu::Context& context, Deformation deformation) {
+#ifdef BEING_PLAYER_CUDA
+  if (deformation == Deformation::cpu) return false;
+  const bool available = interop::available(context);
+  if (deformation == Deformation::cuda && !available)
+    throw PlayerError("CUDA deformation: the Vulkan device " + context.device_info().name +
+                      " cannot share memory with a CUDA device of this process; use the CPU deformation");
+  return available;
+#else
+  if (deformation == Deformation::cuda)
+    throw PlayerError("CUDA deformation: this build has no CUDA interop (configure with CUDA); use the CPU deformation");
+  return false;
+#endif
+}
+
+render::RendererSettings renderer_settings(const gpu::Context& context, const PlayerOptions& options) {
+  render::RendererSettings settings = options.renderer;
+  settings.external_geometry = use_cuda(context, options.deformation);
+  return settings;
+}
 
 std::uint8_t to_byte(float v) { return static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); }
 
@@ -69,7 +97,7 @@ std::string parse_background(const std::string& text, PlayerOptions& options) {
 
 AvatarPlayer::AvatarPlayer(const gpu::Context& context, const asset::Avatar& avatar, const PlayerOptions& options)
     : avatar_(avatar),
-      renderer_(context, options.renderer),
+      renderer_(context, renderer_settings(context, options)),
       deformer_(avatar),
       tuning_(avatar),
       tuned_code_(avatar.face.expression_dim()),
@@ -84,6 +112,13 @@ AvatarPlayer::AvatarPlayer(const gpu::Context& context, const asset::Avatar& ava
   if (background_ == Background::plate && avatar.idle.plates.empty())
     throw PlayerError("background plate: this avatar has no idle-loop plates; use transparent or a #rrggbb colour");
   renderer_.set_gaussians(render::arrays_of(avatar.gaussians));
+#ifdef BEING_PLAYER_CUDA
+  if (renderer_.settings().external_geometry)
+    cuda_deformation_ = std::make_shared<interop::CudaDeformation>(context, avatar, renderer_);
+#endif
+  const std::size_t plate_bytes = static_cast<std::size_t>(width_) * height_ * 3;
+  cache_plates_ = background_ == Background::plate && plate_bytes * avatar.idle.plates.size() <= kPlateCacheBytes;
+  if (cache_plates_) decoded_plates_.resize(avatar.idle.plates.size());
   if (background_ == Background::transparent) renderer_.set_transparent_background();
   if (background_ == Background::solid) renderer_.set_background_color(options.color[0], options.color[1], options.color[2]);
   intrinsics_.fx *= double(width_) / avatar.camera.width;
@@ -96,16 +131,32 @@ AvatarPlayer::AvatarPlayer(const gpu::Context& context, const asset::Avatar& ava
 
 void AvatarPlayer::show_plate(std::size_t f) {
   if (background_ != Background::plate || f == plate_shown_) return;
-  decode_plate(avatar_.idle.plates[f], f, width_, height_, plate_rgb_);
+  plate_rgb_ = plate_pixels(f);
   animate::adjust_plate_color(avatar_.tuning, plate_rgb_.data(), plate_rgb_.size() / 3);
   renderer_.set_plate(plate_rgb_.data(), width_, height_);
   plate_shown_ = f;
 }
 
+const std::vector<std::uint8_t>& AvatarPlayer::plate_pixels(std::size_t f) {
+  if (!cache_plates_) {
+    decode_plate(avatar_.idle.plates[f], f, width_, height_, plate_rgb_);
+    return plate_rgb_;
+  }
+  if (decoded_plates_[f].empty()) decode_plate(avatar_.idle.plates[f], f, width_, height_, decoded_plates_[f]);
+  return decoded_plates_[f];
+}
+
 render::FrameInfo AvatarPlayer::render(int64_t frame, int fps, const float* code, const render::FrameOptions& options) {
   tuning_.apply(frame, fps, code, tuned_code_.data());
-  deformer_.apply(tuned_code_.data(), geometry_);
-  renderer_.update_geometry(geometry_.positions.data(), geometry_.rotations.data(), geometry_.log_scales.data());
+#ifdef BEING_PLAYER_CUDA
+  if (cuda_deformation_) {
+    static_cast<interop::CudaDeformation*>(cuda_deformation_.get())->apply(tuned_code_.data());
+  } else
+#endif
+  {
+    deformer_.apply(tuned_code_.data(), geometry_);
+    renderer_.update_geometry(geometry_.positions.data(), geometry_.rotations.data(), geometry_.log_scales.data());
+  }
   const std::size_t f = animate::tuned_idle_frame(idle_motion_ ? frame : 0, fps, avatar_);
   show_plate(f);
   double pose[16], view[16];

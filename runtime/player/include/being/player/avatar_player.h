@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,11 +32,18 @@ enum class Background {
   transparent,  // alpha = coverage, colour premultiplied
 };
 
+enum class Deformation {
+  automatic,  // CUDA writing the renderer's buffers where the device shares memory with CUDA, else CPU
+  cpu,        // runtime/animate on the CPU, uploaded each frame
+  cuda,       // CUDA -> Vulkan interop (runtime/interop); an error where it is not available
+};
+
 struct PlayerOptions {
   int width = 0, height = 0;  // 0: the avatar camera's size; intrinsics scale with it
   Background background = Background::automatic;
   float color[3] = {0, 0, 0};  // linear 0..1, for Background::solid
   bool idle_motion = true;     // false: always the first pose (and plate) of the idle segment
+  Deformation deformation = Deformation::automatic;
   render::RendererSettings renderer;
 };
 
@@ -53,6 +61,8 @@ class AvatarPlayer {
   int height() const { return height_; }
   bool transparent() const { return background_ == Background::transparent; }
   const asset::Avatar& avatar() const { return avatar_; }
+  // True when the Gaussians are deformed by CUDA straight into the renderer's buffers.
+  bool deforms_on_cuda() const { return cuda_deformation_ != nullptr; }
 
   // Renders output frame `frame` of a stream at `fps`: the Gaussians deformed by `code`
   // (code_dim() floats) as the avatar's tuning shapes it, the idle loop's pose and plate for that
@@ -71,6 +81,7 @@ class AvatarPlayer {
 
  private:
   void show_plate(std::size_t f);
+  const std::vector<std::uint8_t>& plate_pixels(std::size_t f);
 
   const asset::Avatar& avatar_;
   render::SplatRenderer renderer_;
@@ -85,6 +96,13 @@ class AvatarPlayer {
   int width_, height_;
   std::size_t plate_shown_ = static_cast<std::size_t>(-1);
   std::vector<std::uint8_t> plate_rgb_;
+  // Plates decoded at the output size, kept when all of them fit in kPlateCacheBytes (decoding a
+  // PNG costs more than rendering a frame on a GPU); otherwise each is decoded when shown.
+  std::vector<std::vector<std::uint8_t>> decoded_plates_;
+  bool cache_plates_ = false;
+  // interop::CudaDeformation where built and chosen; type-erased (its deleter is captured where it
+  // is made) so that this header and builds without CUDA need no interop type.
+  std::shared_ptr<void> cuda_deformation_;
 };
 
 // Pixel conversions shared by the writers: premultiplied float RGBA -> RGB8 (opaque frames) and ->

@@ -89,6 +89,7 @@ class SplatRenderer {
   // Not with external geometry (std::logic_error): there the external writer owns the geometry.
   void update_geometry(const float* positions, const float* rotations, const float* log_scales);
   std::uint32_t gaussian_count() const { return count_; }
+  const RendererSettings& settings() const { return settings_; }
 
   // External geometry (RendererSettings::external_geometry): call once, after set_gaussians(),
   // which may not be called again (std::logic_error). From then on the geometry buffers belong to
