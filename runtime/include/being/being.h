@@ -108,7 +108,8 @@ BEING_API being_result being_context_create(const being_context_create_info* inf
 /* The application's Vulkan objects, borrowed (never destroyed by the library). */
 typedef struct being_vulkan_device {
   uint32_t api_version; /* BEING_API_VERSION */
-  VkInstance instance;
+  VkInstance instance;       /* created with VkApplicationInfo::apiVersion >= VK_API_VERSION_1_2 (the
+                                library's shaders are SPIR-V 1.5) */
   VkPhysicalDevice physical_device;
   VkDevice device;           /* Vulkan 1.2 or newer; no extension or feature is needed */
   uint32_t queue_family;     /* must support compute; images given to render_vk_image belong to it */
