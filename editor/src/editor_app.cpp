@@ -314,7 +314,8 @@ window::FrameImage EditorApp::render_viewport(bool read_back) {
   player_->set_camera_adjustment(adjustment.data());
   if (layers_.mesh) wire_code_.assign(code, code + slider_code_.size());
 
-  const bool cpu_view = layers_.alpha || layers_.split;
+  // Split needs the head to compare; without Gaussians both halves would be the plate.
+  const bool cpu_view = layers_.alpha || (layers_.split && layers_.gaussians);
   const auto start = std::chrono::steady_clock::now();
   player::AvatarPlayer& shown = layers_.gaussians ? *player_ : *background_player_;
   const render::FrameInfo info = shown.render(shown_frame_, options_.fps, code, {read_back || cpu_view});
