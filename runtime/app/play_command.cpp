@@ -18,14 +18,17 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 namespace being::app {
@@ -69,22 +72,36 @@ class FileDriver : public Driver {
     if (frames_ == 0) throw std::runtime_error("--audio " + path + ": the file has no samples");
     decoder_ = std::make_unique<audio::AudioDecoder>(path, kPlaybackRate);
     try {
-      // 0.4 s queued on the source: update() runs once per frame, and a slow frame (a CPU device
-      // at a large size) must not starve it, which would stop the clock the picture follows.
-      playback_ = std::make_unique<live::Playback>(kPlaybackRate, live::PlaybackOptions{"", 0.05, 8});
+      playback_ = std::make_unique<live::Playback>(kPlaybackRate, live::PlaybackOptions{"", 0.02, 8});
     } catch (const live::AudioDeviceError& e) {
       // Without a sound device the picture still plays, by the wall clock.
       std::cerr << "being play: warning: no sound (" << e.what() << "); the picture follows the clock\n";
     }
-    feed();
-    if (playback_) playback_->play();
     start_ = Clock::now();
+    if (!playback_) return;
+    feed();
+    playback_->play();
+    // The sound is kept flowing by its own thread: a slow frame (a CPU device at a large size)
+    // must not starve the source, which would stutter the sound and stop the clock.
+    feeder_ = std::thread([this] {
+      while (!stop_) {
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          feed();
+          playback_->update();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+  }
+
+  ~FileDriver() override {
+    stop_ = true;
+    if (feeder_.joinable()) feeder_.join();
   }
 
   // The frame of the sound that will be heard when it is presented.
   int64_t frame(float* code, double lead) override {
-    feed();
-    if (playback_) playback_->update();
     const double t = heard_seconds() + lead;
     const int64_t f = std::clamp<int64_t>(static_cast<int64_t>(std::floor(t * fps_)), 0, frames_ - 1);
     std::copy(codes_.begin() + f * dim_, codes_.begin() + (f + 1) * dim_, code);
@@ -100,7 +117,9 @@ class FileDriver : public Driver {
   }
 
   bool finished() const override {
-    return playback_ ? playback_->finished() : seconds_between(start_, Clock::now()) * fps_ >= frames_;
+    if (!playback_) return seconds_between(start_, Clock::now()) * fps_ >= frames_;
+    std::lock_guard<std::mutex> lock(mutex_);
+    return playback_->finished();
   }
   std::string source() const override {
     char text[64];
@@ -108,8 +127,9 @@ class FileDriver : public Driver {
     return "file: " + std::filesystem::path(path_).filename().string() + text;
   }
   std::string status() override {
-    if (playback_ && !playback_->connected()) return "the sound device disappeared: the picture stopped";
-    return playback_ ? "" : "no sound device: the picture follows the clock";
+    if (!playback_) return "no sound device: the picture follows the clock";
+    std::lock_guard<std::mutex> lock(mutex_);
+    return playback_->connected() ? "" : "the sound device disappeared: the picture stopped";
   }
   std::string summary() const override {
     const live::LatencyStats s = live::summarise(offsets_);
@@ -123,12 +143,15 @@ class FileDriver : public Driver {
   static constexpr int kPlaybackRate = 48000;
 
   double heard_seconds() const {
-    return playback_ ? playback_->heard_seconds() : seconds_between(start_, Clock::now());
+    if (!playback_) return seconds_between(start_, Clock::now());
+    std::lock_guard<std::mutex> lock(mutex_);
+    return playback_->heard_seconds();
   }
 
   // Keeps about half a second decoded ahead of what plays (memory stays flat for long files).
+  // Holds mutex_ (or runs before the feeder starts).
   void feed() {
-    if (!playback_ || !decoder_) return;
+    if (!decoder_) return;
     std::vector<float> chunk(4096);
     while (appended_ - playback_->position() < kPlaybackRate / 2) {
       const std::size_t n = decoder_->read(chunk.data(), chunk.size());
@@ -149,6 +172,9 @@ class FileDriver : public Driver {
   std::vector<float> codes_;
   std::unique_ptr<audio::AudioDecoder> decoder_;
   std::unique_ptr<live::Playback> playback_;
+  mutable std::mutex mutex_;  // playback_ and decoder_ are shared with the feeder thread
+  std::thread feeder_;
+  std::atomic<bool> stop_{false};
   Clock::time_point start_;
   double offset_ = 0;
   std::vector<double> offsets_;
@@ -194,12 +220,12 @@ class MicDriver : public Driver {
   std::string summary() const override {
     const live::LatencyStats total = pipeline_.latency().total();
     const live::LatencyStats after = pipeline_.latency().after_audio();
-    char text[320];
+    char text[360];
     std::snprintf(text, sizeof text,
                   "mic-to-photon latency over %zu frames: median %.1f ms, p95 %.1f ms, max %.1f ms "
-                  "(of which after the look-ahead's audio arrived: median %.1f ms, p95 %.1f ms)",
-                  total.frames, total.median * 1000, total.p95 * 1000, total.max * 1000, after.median * 1000,
-                  after.p95 * 1000);
+                  "(look-ahead %.1f ms; after the look-ahead's audio arrived: median %.1f ms, p95 %.1f ms)",
+                  total.frames, total.median * 1000, total.p95 * 1000, total.max * 1000,
+                  pipeline_.look_ahead_seconds() * 1000, after.median * 1000, after.p95 * 1000);
     return text;
   }
 
@@ -314,25 +340,34 @@ int run_play(const PlayOptions& options) {
   std::vector<float> code(player.code_dim(), 0.0f);
   FrameClock frame_clock;
   std::optional<double> last_latency;
-  int64_t presented_frames = 0;
+  int64_t presented_frames = 0, rendered_frames = 0;
+  double render_seconds = 0;  // deformation + splatting, to tell the renderer's share of the latency
+  std::string status;  // the source's last warning, printed once when it changes
   const Clock::time_point start = Clock::now();
   while (window.poll_events()) {
     const double elapsed = seconds_between(start, Clock::now());
     if (options.seconds > 0 ? elapsed >= options.seconds : driver->finished()) break;
     const Clock::time_point frame_start = Clock::now();
     const int64_t frame = driver->frame(code.data(), frame_clock.lead());
+    if (driver->status() != status) {
+      status = driver->status();
+      if (!status.empty()) std::cerr << "being play: warning: " << status << "\n";
+    }
     if (!window.begin_frame()) {  // minimised: no rendering, but the audio keeps flowing
       window.wait_events(10);
       continue;
     }
+    const Clock::time_point render_start = Clock::now();
     player.render(frame, options.fps, code.data(), render::FrameOptions{false});
+    render_seconds += seconds_between(render_start, Clock::now());
+    ++rendered_frames;
     if (overlay) {
       window::OverlayStats stats;
       stats.fps = frame_clock.fps();
       stats.frame_ms = frame_clock.frame_ms();
       stats.latency_ms = last_latency ? *last_latency * 1000 : -1;
       stats.source = driver->source();
-      stats.status = driver->status();
+      stats.status = status;
       stats.names = &avatar.face.expression_names;
       stats.code = code.data();
       stats.code_dim = code.size();
@@ -356,7 +391,8 @@ int run_play(const PlayOptions& options) {
   }
   const double elapsed = seconds_between(start, Clock::now());
   std::cout << "being play: " << presented_frames << " frames presented in " << elapsed << " s ("
-            << (elapsed > 0 ? presented_frames / elapsed : 0) << " fps, " << window.extent().width << "x"
+            << (elapsed > 0 ? presented_frames / elapsed : 0) << " fps, render "
+            << (rendered_frames > 0 ? render_seconds / rendered_frames * 1000 : 0) << " ms/frame, " << window.extent().width << "x"
             << window.extent().height << " window, "
             << (window.present_mode() == VK_PRESENT_MODE_FIFO_KHR ? "vsync" : "no vsync") << ", "
             << window.context().device_info().name << ")\n"
