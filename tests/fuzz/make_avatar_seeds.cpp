@@ -61,6 +61,12 @@ int main(int argc, char** argv) {
        being::asset::write_avatar_to_memory(being::asset::test::make_synthetic_avatar(2, sh0_jpeg)));
   save(seeds, "valid_bare.avatar",
        being::asset::write_avatar_to_memory(being::asset::test::make_synthetic_avatar(3, bare)));
+  being::asset::Avatar tuned = being::asset::test::make_synthetic_avatar(4, plain);
+  tuned.tuning.expression_weights.assign(tuned.face.expression_dim(), 0.5f);
+  tuned.tuning.smoothing = 0.05;
+  tuned.tuning.look_ahead_frames = 1;
+  tuned.tuning.idle_first = 1;
+  save(seeds, "valid_tuned.avatar", being::asset::write_avatar_to_memory(tuned));
 
   save(seeds, "truncated.avatar", {valid.begin(), valid.begin() + std::ptrdiff_t(valid.size() / 2)});
   auto edited = [&](const char* name, void (*change)(GlbParts&)) {
