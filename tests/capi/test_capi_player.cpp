@@ -1,5 +1,6 @@
 // The C API playing the test avatar: its pixels are AvatarPlayer's; audio at 8, 44.1 and 48 kHz
-// stereo drives the jaw as 16 kHz mono does; set_expression overrides the audio until cleared;
+// stereo drives the jaw as 16 kHz mono does; less look-ahead, less latency; set_expression overrides
+// the audio until cleared;
 // VkImages on the application's own device (wrapped; RGBA32F, RGBA8, BGRA8) receive the frame the
 // CPU buffer does; two players on one context render from two threads at once.
 #include "being/being.h"
@@ -104,6 +105,21 @@ TEST(CapiPlayer, AudioAtOtherRatesAndChannelsDrivesTheJawLikeMono) {
     // 8 kHz loses the spectrum above 4 kHz, which the log-mel reads; the others only resampling error.
     EXPECT_LT(worst, rate == 8000 ? 0.15 : 0.02) << rate << " Hz";
   }
+}
+
+TEST(CapiPlayer, LessLookAheadMeansLessLatencyAndMoreFramesReady) {
+  const api::Context context;
+  const api::Avatar avatar(BEING_TEST_AVATAR);
+  auto info = player_info(16, kFps);
+  api::Player whole(context, avatar, info);
+  info.look_ahead_frames = BEING_LOOK_AHEAD_NONE;
+  api::Player none(context, avatar, info);
+  const std::vector<float> second(16000, 0.1f);
+  whole.push_audio(second.data(), second.size(), 16000);
+  none.push_audio(second.data(), second.size(), 16000);
+  // The test avatar's encoder reads two avatar frames (at 25 fps: 0.08 s) of future audio.
+  EXPECT_NEAR(whole.latency() - none.latency(), 0.08, 1e-6);
+  EXPECT_NEAR(double(none.frames_ready() - whole.frames_ready()), (whole.latency() - none.latency()) * kFps, 1.0);
 }
 
 TEST(CapiPlayer, SetExpressionOverridesTheAudioUntilCleared) {
