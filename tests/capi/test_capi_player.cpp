@@ -1,8 +1,7 @@
 // The C API playing the test avatar: its pixels are AvatarPlayer's; audio at 8, 44.1 and 48 kHz
 // stereo drives the jaw as 16 kHz mono does; less look-ahead, less latency; set_expression overrides
-// the audio until cleared;
-// VkImages on the application's own device (wrapped; RGBA32F, RGBA8, BGRA8) receive the frame the
-// CPU buffer does; two players on one context render from two threads at once.
+// the audio until cleared; VkImages on the application's own device (wrapped; RGBA32F, RGBA8,
+// BGRA8) receive the frame the CPU buffer does; two players on one context render from two threads.
 #include "being/being.h"
 #include "being/being.hpp"
 #include "being/gpu/buffer.h"
