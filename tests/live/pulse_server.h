@@ -1,56 +1,27 @@
 // A private PulseAudio server for the device tests: a mono 48 kHz null sink "being_mic" whose
 // monitor ("Monitor of BeingMic" to OpenAL) is the default source, so that what is played into the
 // sink is what a microphone hears. The server runs in a private folder with its own
-// XDG_RUNTIME_DIR and HOME (under /tmp: a socket path must fit in 108 bytes); this process (and its children) reach it through PULSE_SERVER, and
-// OpenAL is pinned to its PulseAudio backend. A server that cannot start fails the test:
+// XDG_RUNTIME_DIR and HOME (under /tmp: a socket path must fit in 108 bytes); this process and its
+// children reach it through PULSE_SERVER, and OpenAL is pinned to its PulseAudio backend. A server that cannot start fails the test:
 // pulseaudio is one of scripts/setup.sh's packages, so a skip would hide a broken CI machine.
 #pragma once
 
-#include <gtest/gtest.h>
+#include "virtual_display.h"  // ChildProcess (tests/play)
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace being::test {
-
-// Starts `argv` with `env` added to this process's environment; returns its pid (-1 on failure).
-inline pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
-                   const std::filesystem::path& log = {}) {
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
-  if (!log.empty()) {
-    if (FILE* f = std::fopen(log.c_str(), "w")) {
-      dup2(fileno(f), 1);
-      dup2(fileno(f), 2);
-    }
-  }
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  execvp(args[0], args.data());
-  _exit(127);
-}
-
-// Waits for `pid`; returns its exit status (or -1 when it did not exit normally).
-inline int wait_exit(pid_t pid) {
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
-}
-
-inline int run(const std::vector<std::string>& argv) { return wait_exit(spawn(argv)); }
 
 class PulseServer {
  public:
@@ -75,19 +46,18 @@ class PulseServer {
     setenv("ALSOFT_DRIVERS", "pulse", 1);
     // norewinds: with rewinds, PulseAudio 16's null sink intermittently stops feeding its monitor
     // to low-latency readers (measured: 5 of 8 two-second captures stalled; none with it).
-    pid_ = spawn({"pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--log-target=stderr",
-                  "--load=module-null-sink sink_name=" + std::string(kSink) +
-                      " rate=48000 channels=1 norewinds=1 sink_properties=device.description=BeingMic",
-                  "--load=module-native-protocol-unix auth-anonymous=1 socket=" + socket_},
-                 {"XDG_RUNTIME_DIR=" + (dir / "run").string(), "HOME=" + (dir / "home").string()}, log);
+    const std::vector<std::string> argv = {
+        "pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--log-target=stderr",
+        "--load=module-null-sink sink_name=" + std::string(kSink) +
+            " rate=48000 channels=1 norewinds=1 sink_properties=device.description=BeingMic",
+        "--load=module-native-protocol-unix auth-anonymous=1 socket=" + socket_};
+    const std::vector<std::string> env = {"XDG_RUNTIME_DIR=" + (dir / "run").string(), "HOME=" + (dir / "home").string()};
+    server_ = std::make_unique<ChildProcess>(argv, env, log.string());
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (pid_ < 0 || waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        break;
-      }
-      if (fs::exists(socket_) && run({"pactl", "set-default-source", std::string(kSink) + ".monitor"}) == 0) return;
+    while (std::chrono::steady_clock::now() < deadline && server_->running()) {
+      if (fs::exists(socket_) &&
+          ChildProcess({"pactl", "set-default-source", std::string(kSink) + ".monitor"}).wait(10) == 0)
+        return;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     stop();
@@ -105,22 +75,28 @@ class PulseServer {
   PulseServer& operator=(const PulseServer&) = delete;
 
   // Kills the server now (as a crash or an unplugged device would end it) and waits for it.
-  void stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
+  void stop() { server_.reset(); }
+
+  // Whether a client is recording from the server now (the microphone of a program under test).
+  bool has_recording_client() const {
+    FILE* pipe = popen("pactl list short source-outputs 2>/dev/null", "r");
+    if (!pipe) return false;
+    char line[256];
+    const bool any = std::fgets(line, sizeof line, pipe) != nullptr;
+    pclose(pipe);
+    return any;
   }
 
-  // Starts playing a WAV into the null sink (the "microphone"); returns paplay's pid.
-  pid_t play(const std::filesystem::path& wav) const {
-    return spawn({"paplay", "--device=" + std::string(kSink), wav.string()});
+  // Starts playing a WAV into the null sink (the "microphone").
+  std::unique_ptr<ChildProcess> play(const std::filesystem::path& wav) const {
+    const std::vector<std::string> argv = {"paplay", "--device=" + std::string(kSink), wav.string()};
+    return std::make_unique<ChildProcess>(argv);
   }
 
  private:
   std::filesystem::path dir_;
   std::string socket_;
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> server_;
 };
 
 }  // namespace being::test

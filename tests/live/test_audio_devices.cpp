@@ -84,7 +84,7 @@ TEST_F(AudioDevices, MicrophoneHearsTheFedAudioAndItDrivesTheCodes) {
   Microphone mic({test::PulseServer::kMonitorDevice});
   LivePipeline pipeline(test_avatar(), mic.sample_rate(), {60, 2});
   std::vector<float> captured, code(pipeline.code_dim()), codes;
-  const pid_t player = server_->play(wav_);
+  const auto player = server_->play(wav_);
   Clock::time_point previous{};
   const auto end = Clock::now() + std::chrono::duration<double>(kFedSeconds + 1.5);
   while (Clock::now() < end) {
@@ -101,7 +101,7 @@ TEST_F(AudioDevices, MicrophoneHearsTheFedAudioAndItDrivesTheCodes) {
     }
     std::this_thread::sleep_for(5ms);
   }
-  EXPECT_EQ(test::wait_exit(player), 0);
+  EXPECT_EQ(player->wait(10), 0);
   EXPECT_EQ(mic.state(), MicrophoneState::capturing);
   EXPECT_EQ(mic.samples_read(), static_cast<int64_t>(captured.size()));
   expect_loudness_follows_bursts(captured, mic.sample_rate());
