@@ -335,13 +335,7 @@ Context::Context(const ContextOptions& options) : validation_log_(std::make_uniq
     device_create.ppEnabledExtensionNames = device_extensions.data();
     vk_check(vkCreateDevice(physical_device_, &device_create, nullptr, &device_), "vkCreateDevice");
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
-
-    VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
-    pool_info.flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT;
-    pool_info.queueFamilyIndex = queue_family_;
-    vk_check(vkCreateCommandPool(device_, &pool_info, nullptr, &command_pool_), "vkCreateCommandPool");
-    VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    vk_check(vkCreateFence(device_, &fence_info, nullptr, &fence_), "vkCreateFence");
+    create_submission_objects();
   } catch (...) {
     destroy();
     throw;
@@ -377,16 +371,20 @@ Context::Context(const ExternalDevice& external)
   vkGetPhysicalDeviceMemoryProperties(physical_device_, &memory_properties_);
   std::copy(std::begin(id.deviceUUID), std::end(id.deviceUUID), device_uuid_.begin());
   try {
-    VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
-    pool_info.flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT;
-    pool_info.queueFamilyIndex = queue_family_;
-    vk_check(vkCreateCommandPool(device_, &pool_info, nullptr, &command_pool_), "vkCreateCommandPool");
-    VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    vk_check(vkCreateFence(device_, &fence_info, nullptr, &fence_), "vkCreateFence");
+    create_submission_objects();
   } catch (...) {
     destroy();
     throw;
   }
+}
+
+void Context::create_submission_objects() {
+  VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+  pool_info.flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT;
+  pool_info.queueFamilyIndex = queue_family_;
+  vk_check(vkCreateCommandPool(device_, &pool_info, nullptr, &command_pool_), "vkCreateCommandPool");
+  VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  vk_check(vkCreateFence(device_, &fence_info, nullptr, &fence_), "vkCreateFence");
 }
 
 std::vector<const char*> Context::probe_optional_features() {

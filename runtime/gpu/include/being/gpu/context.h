@@ -153,6 +153,8 @@ class Context {
   bool owns_device_ = true;
 
   void destroy();
+  // The command pool and fence of submit_and_wait(), on device_'s queue family.
+  void create_submission_objects();
   // Fills the supports_* flags from what the physical device offers; returns the device
   // extensions to enable.
   std::vector<const char*> probe_optional_features();
