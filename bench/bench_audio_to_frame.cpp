@@ -19,6 +19,7 @@
 #include "being/deform/deform_cuda.h"
 #include "being/interop/cuda_deformation.h"
 #endif
+#include "synthetic_speech.h"
 
 #include <CLI/CLI.hpp>
 
@@ -72,18 +73,6 @@ void scale_gaussians(asset::Avatar& avatar, std::size_t target) {
   }
 }
 
-std::vector<float> synthetic_speech(double seconds, int rate) {
-  std::mt19937 rng(7);
-  std::normal_distribution<float> noise(0.0f, 1.0f);
-  std::vector<float> s(static_cast<std::size_t>(seconds * rate));
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const double t = static_cast<double>(i) / rate;
-    const float syllable = std::sin(2.0 * 3.14159265 * 3.0 * t) > 0.2 ? 0.3f : 0.01f;  // ~3 syllables/s
-    s[i] = syllable * noise(rng);
-  }
-  return s;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,7 +107,7 @@ int main(int argc, char** argv) {
     if (cuda_deform) gpu_deformer = std::make_unique<deform::cuda::Deformer>(avatar);
 #endif
     const int bins = avatar.audio.mel_bins;
-    const auto samples = synthetic_speech(seconds, avatar.audio.sample_rate);
+    const auto samples = bench::synthetic_speech(seconds, avatar.audio.sample_rate);
 
     // File mode normalises with the whole utterance's statistics, gathered in a pass before
     // rendering starts (not timed here, as it is not per frame).

@@ -21,6 +21,7 @@
 #include "being/gpu/context.h"
 #include "being/live/live_pipeline.h"
 #include "being/player/avatar_player.h"
+#include "synthetic_speech.h"
 
 #include <CLI/CLI.hpp>
 
@@ -28,7 +29,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <random>
 #include <thread>
 #include <vector>
 
@@ -36,18 +36,6 @@ namespace {
 
 using namespace being;
 using live::Clock;
-
-// Syllable-like noise bursts (about 3 per second) at the capture rate.
-std::vector<float> synthetic_speech(double seconds, int rate) {
-  std::mt19937 rng(7);
-  std::normal_distribution<float> noise(0.0f, 1.0f);
-  std::vector<float> s(static_cast<std::size_t>(seconds * rate));
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const double t = static_cast<double>(i) / rate;
-    s[i] = (std::sin(2 * M_PI * 3.0 * t) > 0.2 ? 0.3f : 0.01f) * noise(rng);
-  }
-  return s;
-}
 
 Clock::duration seconds_to_duration(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
@@ -145,7 +133,7 @@ int main(int argc, char** argv) {
     player_options.width = width;
     player_options.height = height;
     player::AvatarPlayer player(context, avatar, player_options);
-    const auto speech = synthetic_speech(seconds, capture_rate);
+    const auto speech = bench::synthetic_speech(seconds, capture_rate);
     std::printf("device: %s; avatar %s: %zu Gaussians at %dx%d; %d fps, %.0f ms chunks at %d Hz, %.0f s per run%s\n",
                 context.device_info().name.c_str(), avatar_path.c_str(), avatar.gaussians.count(), player.width(),
                 player.height(), fps, chunk_ms, capture_rate, seconds, read_back ? ", with read-back" : "");
