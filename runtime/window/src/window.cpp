@@ -40,6 +40,17 @@ void check(VkResult result, const char* call) {
 
 void check_imgui(VkResult result) { check(result, "ImGui's Vulkan backend"); }
 
+// The two-call Vulkan idiom: `query(&count, nullptr)`, then `query(&count, items)`.
+template <typename T, typename Query>
+std::vector<T> enumerate(Query query, const char* call) {
+  std::uint32_t count = 0;
+  check(query(&count, nullptr), call);
+  std::vector<T> items(count);
+  check(query(&count, items.data()), call);
+  items.resize(count);
+  return items;
+}
+
 void image_barrier(VkCommandBuffer cmd, VkImage image, VkImageLayout from, VkImageLayout to,
                    VkAccessFlags src_access, VkAccessFlags dst_access, VkPipelineStageFlags src_stage,
                    VkPipelineStageFlags dst_stage) {
@@ -58,11 +69,11 @@ void image_barrier(VkCommandBuffer cmd, VkImage image, VkImageLayout from, VkIma
 // The swapchain format: 8-bit UNORM, because frames hold display values already (an sRGB format
 // would encode them a second time); an sRGB one only where nothing else is offered.
 VkSurfaceFormatKHR choose_format(VkPhysicalDevice physical, VkSurfaceKHR surface) {
-  std::uint32_t count = 0;
-  check(vkGetPhysicalDeviceSurfaceFormatsKHR(physical, surface, &count, nullptr), "vkGetPhysicalDeviceSurfaceFormatsKHR");
-  std::vector<VkSurfaceFormatKHR> formats(count);
-  check(vkGetPhysicalDeviceSurfaceFormatsKHR(physical, surface, &count, formats.data()),
-        "vkGetPhysicalDeviceSurfaceFormatsKHR");
+  const auto formats = enumerate<VkSurfaceFormatKHR>(
+      [&](std::uint32_t* count, VkSurfaceFormatKHR* items) {
+        return vkGetPhysicalDeviceSurfaceFormatsKHR(physical, surface, count, items);
+      },
+      "vkGetPhysicalDeviceSurfaceFormatsKHR");
   if (formats.empty()) throw WindowError("the window's surface offers no pixel format");
   for (VkFormat wanted : {VK_FORMAT_B8G8R8A8_UNORM, VK_FORMAT_R8G8B8A8_UNORM}) {
     for (const auto& f : formats)
@@ -73,12 +84,11 @@ VkSurfaceFormatKHR choose_format(VkPhysicalDevice physical, VkSurfaceKHR surface
 
 VkPresentModeKHR choose_present_mode(VkPhysicalDevice physical, VkSurfaceKHR surface, bool vsync) {
   if (vsync) return VK_PRESENT_MODE_FIFO_KHR;  // always offered
-  std::uint32_t count = 0;
-  check(vkGetPhysicalDeviceSurfacePresentModesKHR(physical, surface, &count, nullptr),
-        "vkGetPhysicalDeviceSurfacePresentModesKHR");
-  std::vector<VkPresentModeKHR> modes(count);
-  check(vkGetPhysicalDeviceSurfacePresentModesKHR(physical, surface, &count, modes.data()),
-        "vkGetPhysicalDeviceSurfacePresentModesKHR");
+  const auto modes = enumerate<VkPresentModeKHR>(
+      [&](std::uint32_t* count, VkPresentModeKHR* items) {
+        return vkGetPhysicalDeviceSurfacePresentModesKHR(physical, surface, count, items);
+      },
+      "vkGetPhysicalDeviceSurfacePresentModesKHR");
   for (VkPresentModeKHR wanted : {VK_PRESENT_MODE_MAILBOX_KHR, VK_PRESENT_MODE_IMMEDIATE_KHR})
     if (std::find(modes.begin(), modes.end(), wanted) != modes.end()) return wanted;
   return VK_PRESENT_MODE_FIFO_KHR;
@@ -136,6 +146,7 @@ Window::Window(const WindowOptions& options) : fullscreen_(options.fullscreen), 
     throw WindowError(std::string("cannot open a window: ") + SDL_GetError() +
                       " (is there a display? set DISPLAY, or run under Xvfb)");
   }
+  sdl_started_ = true;
   try {
     // Without a display SDL falls back to drivers that cannot show anything.
     const std::string driver = SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "";
@@ -278,7 +289,10 @@ void Window::release() {
   if (window_) {
     SDL_DestroyWindow(window_);
     window_ = nullptr;
+  }
+  if (sdl_started_) {
     SDL_QuitSubSystem(SDL_INIT_VIDEO | SDL_INIT_EVENTS);
+    sdl_started_ = false;
   }
 }
 
@@ -342,10 +356,9 @@ void Window::create_swapchain() {
   swapchain_ = created;
   extent_ = extent;
 
-  std::uint32_t count = 0;
-  check(vkGetSwapchainImagesKHR(device, swapchain_, &count, nullptr), "vkGetSwapchainImagesKHR");
-  images_.resize(count);
-  check(vkGetSwapchainImagesKHR(device, swapchain_, &count, images_.data()), "vkGetSwapchainImagesKHR");
+  images_ = enumerate<VkImage>(
+      [&](std::uint32_t* count, VkImage* items) { return vkGetSwapchainImagesKHR(device, swapchain_, count, items); },
+      "vkGetSwapchainImagesKHR");
   for (VkImage image : images_) {
     VkImageViewCreateInfo view_info{VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO};
     view_info.image = image;

@@ -157,7 +157,7 @@ class Window {
 
   SDL_Window* window_ = nullptr;
   std::unique_ptr<gpu::Context> context_;
-  bool open_ = true, fullscreen_ = false, vsync_ = true, imgui_ = false, imgui_frame_open_ = false;
+  bool sdl_started_ = false, open_ = true, fullscreen_ = false, vsync_ = true, imgui_ = false, imgui_frame_open_ = false;
   bool swapchain_stale_ = true;
 
   VkSwapchainKHR swapchain_ = VK_NULL_HANDLE;
