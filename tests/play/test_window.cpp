@@ -2,6 +2,7 @@
 // on lavapipe whose pixels (grabbed from the X server) show the frame where it should be, through
 // resizing, a full-screen toggle and a viewport.
 #include "being/gpu/buffer.h"
+#include "being/window/overlay.h"
 #include "being/window/window.h"
 #include "virtual_display.h"
 
@@ -9,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <functional>
+#include <string>
 #include <vector>
 
 namespace {
@@ -79,17 +82,36 @@ void expect_near(const Rgb& got, const Rgb& want, const char* where) {
   EXPECT_NEAR(got.b, want.b, 3) << where;
 }
 
-// Presents twice (the X server shows the latest) and grabs the window's pixels.
+// Presents twice (the X server shows the latest) and grabs the window's pixels; `imgui` runs
+// inside each frame.
 std::vector<std::uint8_t> show(being::window::Window& window, const being::test::VirtualDisplay& display,
-                               const being::window::FrameImage& frame, const being::window::PresentOptions& options) {
+                               const being::window::FrameImage& frame, const being::window::PresentOptions& options,
+                               const std::function<void()>& imgui = {}) {
   for (int i = 0; i < 2; ++i) {
     window.poll_events();
     EXPECT_TRUE(window.begin_frame());
+    if (imgui) imgui();
     EXPECT_TRUE(window.present(frame, options).presented);
   }
   int x = 0, y = 0;
   SDL_GetWindowPosition(window.sdl_window(), &x, &y);
   return display.grab(x, y, static_cast<int>(window.extent().width), static_cast<int>(window.extent().height));
+}
+
+// A size x size frame on the device: left half red, right half blue (display values; alpha 1).
+being::gpu::Buffer two_colour_frame(const being::gpu::Context& context, int size) {
+  std::vector<float> pixels(static_cast<std::size_t>(size) * size * 4);
+  for (int y = 0; y < size; ++y)
+    for (int x = 0; x < size; ++x) {
+      float* p = &pixels[(static_cast<std::size_t>(y) * size + x) * 4];
+      p[0] = x < size / 2 ? 1.0f : 0.0f;
+      p[2] = x < size / 2 ? 0.0f : 1.0f;
+      p[3] = 1.0f;
+    }
+  being::gpu::Buffer buffer(context, pixels.size() * sizeof(float), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                            being::gpu::MemoryLocation::device);
+  being::gpu::upload(context, buffer, pixels.data(), pixels.size() * sizeof(float));
+  return buffer;
 }
 
 TEST(Window, ShowsTheFrameLetterboxedThroughResizeAndFullScreen) {
@@ -101,19 +123,8 @@ TEST(Window, ShowsTheFrameLetterboxedThroughResizeAndFullScreen) {
   options.imgui = true;
   being::window::Window window(options);
 
-  // A 40x40 frame: left half red, right half blue (display values; alpha 1).
   const int size = 40;
-  std::vector<float> pixels(size * size * 4);
-  for (int y = 0; y < size; ++y)
-    for (int x = 0; x < size; ++x) {
-      float* p = &pixels[(y * size + x) * 4];
-      p[0] = x < size / 2 ? 1.0f : 0.0f;
-      p[2] = x < size / 2 ? 0.0f : 1.0f;
-      p[3] = 1.0f;
-    }
-  being::gpu::Buffer buffer(window.context(), pixels.size() * sizeof(float), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
-                            being::gpu::MemoryLocation::device);
-  being::gpu::upload(window.context(), buffer, pixels.data(), pixels.size() * sizeof(float));
+  const being::gpu::Buffer buffer = two_colour_frame(window.context(), size);
   const being::window::FrameImage frame{&buffer, size, size};
   being::window::PresentOptions present;
   present.clear_color[1] = 1.0f;  // green bars
@@ -150,6 +161,34 @@ TEST(Window, ShowsTheFrameLetterboxedThroughResizeAndFullScreen) {
   ASSERT_EQ(window.extent().width, 200u);
   expect_near(pixel(rgb, 200, 20, 50), {255, 0, 0}, "left half in the viewport");
   expect_near(pixel(rgb, 200, 150, 50), {0, 255, 0}, "outside the viewport");
+}
+
+TEST(Window, TheOverlayIsDrawnOverTheFrame) {
+  being::test::VirtualDisplay display(640, 480);
+  setenv("DISPLAY", display.name().c_str(), 1);
+  being::window::WindowOptions options;
+  options.width = 300;
+  options.height = 300;
+  being::window::Window window(options);
+  const being::gpu::Buffer buffer = two_colour_frame(window.context(), 300);
+  const being::window::FrameImage frame{&buffer, 300, 300};
+
+  const std::vector<std::string> names = {"jawOpen", "smile"};
+  const float code[2] = {0.8f, -0.5f};
+  being::window::OverlayStats stats;
+  stats.fps = 60;
+  stats.frame_ms = 16.7;
+  stats.latency_ms = 80;
+  stats.source = "mic: test";
+  stats.names = &names;
+  stats.code = code;
+  stats.code_dim = 2;
+  const auto plain = show(window, display, frame, {});
+  const auto with_overlay = show(window, display, frame, {}, [&] { being::window::draw_overlay(stats); });
+  // The overlay's translucent panel darkens the top-left corner; far from it the frame is unchanged.
+  expect_near(pixel(plain, 300, 14, 14), {255, 0, 0}, "the frame without the overlay");
+  EXPECT_LT(pixel(with_overlay, 300, 14, 14).r, 200) << "the overlay's panel over the frame";
+  expect_near(pixel(with_overlay, 300, 250, 250), {0, 0, 255}, "far from the overlay");
 }
 
 }  // namespace
