@@ -90,7 +90,12 @@ void EditorApp::undo_or_redo(bool redo) {
   tuning_changed();
 }
 
-EditorApp::~EditorApp() = default;
+EditorApp::~EditorApp() {
+  if (export_) {
+    export_->cancel = true;
+    export_->worker.join();
+  }
+}
 
 void EditorApp::open(const std::string& path) {
   auto document = std::make_unique<Document>(path);
@@ -197,12 +202,44 @@ void EditorApp::remember_recent(const std::string& path) {
 void EditorApp::export_mp4(const std::string& path) {
   if (!document_) throw DocumentError("render-mp4: open an avatar first");
   if (!timeline_) throw DocumentError("render-mp4: load an audio file first (the MP4 is the timeline's audio)");
-  offline::RenderFileOptions job;
-  job.audio = timeline_->path();
-  job.output = path;
-  job.fps = options_.fps;
-  job.look.idle_motion = idle_motion_;
-  const int64_t frames = offline::render_file(window_.context(), document_->avatar(), job);
+  if (export_) throw DocumentError("render-mp4: " + export_->path + " is still being written");
+  auto job = std::make_unique<Export>();
+  job->avatar = document_->avatar();
+  job->path = path;
+  offline::RenderFileOptions options;
+  options.audio = timeline_->path();
+  options.output = path;
+  options.fps = options_.fps;
+  options.look.idle_motion = idle_motion_;
+  Export* state = job.get();
+  job->worker = std::thread([state, options] {
+    struct Cancelled {};
+    try {
+      // A device of its own: the window's queue belongs to the window's thread.
+      const gpu::Context context(gpu::ContextOptions::from_environment());
+      offline::render_file(context, state->avatar, options, [state](int64_t done, int64_t total) {
+        state->done = done;
+        state->total = total;
+        if (state->cancel) throw Cancelled{};  // the writer removes its partial file
+      });
+    } catch (const Cancelled&) {
+      state->error = "cancelled";
+    } catch (const std::exception& e) {
+      state->error = e.what();
+    }
+    state->finished = true;
+  });
+  export_ = std::move(job);
+  status_ = "writing " + path;
+}
+
+void EditorApp::finish_export() {
+  if (!export_ || !export_->finished) return;
+  export_->worker.join();
+  const std::string error = export_->error, path = export_->path;
+  const int64_t frames = export_->done;
+  export_.reset();
+  if (!error.empty()) throw DocumentError("render-mp4 " + path + ": " + error);
   status_ = "wrote " + path + " (" + std::to_string(frames) + " frames)";
 }
 
@@ -596,7 +633,11 @@ void EditorApp::draw_timeline_panel() {
   ImGui::SetNextItemWidth(160);
   ImGui::InputText("##export", export_field_, sizeof export_field_);
   ImGui::SameLine();
-  if (ImGui::Button("Render MP4")) {
+  if (export_) {
+    ImGui::ProgressBar(export_->total > 0 ? float(export_->done) / float(export_->total) : 0.0f, ImVec2(120, 0));
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) export_->cancel = true;
+  } else if (ImGui::Button("Render MP4")) {
     attempt([&] { export_mp4(export_field_); });
   }
 
@@ -658,11 +699,12 @@ void EditorApp::draw_ui() {
 }
 
 bool EditorApp::step_script() {
+  if (export_) return true;  // render-mp4 ends when its file is written
   if (wait_frames_ > 0) {
     --wait_frames_;
     return true;
   }
-  while (script_next_ < script_.size() && wait_frames_ == 0 && screenshot_path_.empty()) {
+  while (script_next_ < script_.size() && wait_frames_ == 0 && screenshot_path_.empty() && !export_) {
     const ScriptAction& action = script_[script_next_++];
     try {
       perform(action);
@@ -755,6 +797,18 @@ void EditorApp::perform(const ScriptAction& action) {
 int EditorApp::run() {
   bool scripting = !script_.empty();
   while (window_.poll_events()) {
+    if (export_ && export_->finished) {
+      try {
+        finish_export();
+      } catch (const std::exception& e) {
+        if (scripting) {
+          std::cerr << "being-editor: " << e.what() << "\n";
+          exit_code_ = 1;
+          break;
+        }
+        status_ = e.what();
+      }
+    }
     if (scripting && !step_script()) {
       scripting = false;
       if (exit_code_ != 0) break;

@@ -10,9 +10,11 @@
 #include "being/player/avatar_player.h"
 #include "being/window/window.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <thread>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,7 +63,10 @@ class EditorApp {
   void tuning_changed();
   bool& layer(const std::string& name);  // gaussians, mesh, plate, alpha or split
   void set_layer(const std::string& name, bool on);
+  // Starts rendering the timeline's audio to an MP4 on its own thread and device (the window keeps
+  // drawing); finish_export() reports the result once it is done.
   void export_mp4(const std::string& path);
+  void finish_export();
   void remember_recent(const std::string& path);
 
   // The frame: advances the clock, renders the avatar, returns what the viewport shows.
@@ -124,6 +129,16 @@ class EditorApp {
   // Timings for the avatar panel.
   std::chrono::steady_clock::time_point last_frame_time_, start_time_;
   double fps_ = 0, render_ms_ = 0, gpu_ms_ = -1;
+
+  // An MP4 export in progress.
+  struct Export {
+    asset::Avatar avatar;  // a copy: edits made meanwhile do not change the file being written
+    std::string path, error;
+    std::atomic<int64_t> done{0}, total{0};
+    std::atomic<bool> cancel{false}, finished{false};
+    std::thread worker;
+  };
+  std::unique_ptr<Export> export_;
 
   // Script state.
   std::vector<ScriptAction> script_;
