@@ -6,8 +6,13 @@
 #include "being/media/media_error.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace being::offline {
@@ -75,6 +80,86 @@ class FrameSink {
   std::vector<std::uint8_t> rgb_;
 };
 
+// Converting and encoding a frame costs about as much as rendering it on a GPU, so a worker thread
+// writes frame i (and the audio up to its end) while frame i+1 renders. At most kQueued frames wait,
+// so memory stays bounded; the sink sees frames and audio in the order they were pushed.
+class SinkThread {
+ public:
+  explicit SinkThread(FrameSink& sink) : sink_(sink), worker_([this] { run(); }) {}
+  ~SinkThread() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      closing_ = true;
+    }
+    changed_.notify_all();
+    worker_.join();
+  }
+
+  void push(int64_t index, const float* pixels, std::size_t floats, std::vector<float>& audio) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return jobs_.size() < kQueued || error_; });
+    if (error_) std::rethrow_exception(error_);
+    Job job;
+    if (!spare_.empty()) {
+      job.pixels = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    job.index = index;
+    job.pixels.assign(pixels, pixels + floats);
+    job.audio.swap(audio);
+    audio.clear();
+    jobs_.push_back(std::move(job));
+    changed_.notify_all();
+  }
+
+  // Waits until every pushed frame is written; rethrows what the sink threw.
+  void drain() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return (jobs_.empty() && !busy_) || error_; });
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  static constexpr std::size_t kQueued = 3;
+  struct Job {
+    int64_t index = 0;
+    std::vector<float> pixels, audio;
+  };
+
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [&] { return !jobs_.empty() || closing_; });
+      if (jobs_.empty()) return;
+      Job job = std::move(jobs_.front());
+      jobs_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      std::exception_ptr error;
+      try {
+        sink_.add_frame(job.index, job.pixels.data());
+        if (!job.audio.empty()) sink_.add_audio(job.audio.data(), job.audio.size());
+      } catch (...) {
+        error = std::current_exception();
+      }
+      lock.lock();
+      busy_ = false;
+      if (error && !error_) error_ = error;
+      spare_.push_back(std::move(job.pixels));
+      changed_.notify_all();
+    }
+  }
+
+  FrameSink& sink_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Job> jobs_;
+  std::vector<std::vector<float>> spare_;
+  std::exception_ptr error_;
+  bool busy_ = false, closing_ = false;
+  std::thread worker_;  // last: starts after the members it uses exist
+};
+
 }  // namespace
 
 int64_t render_file(const gpu::Context& context, const asset::Avatar& avatar, const RenderFileOptions& options,
@@ -122,23 +207,29 @@ int64_t render_file(const gpu::Context& context, const asset::Avatar& avatar, co
     throw RenderFileError(e.what());
   }
   std::vector<float> code(codes->code_dim()), samples;
+  const std::size_t floats = static_cast<std::size_t>(look.width) * look.height * 4;
   int64_t samples_sent = 0, frames = 0;
-  for (; codes->next(code.data()); ++frames) {
-    try {
-      view->render(frames, options.fps, code.data());
-    } catch (const player::PlayerError& e) {
-      throw RenderFileError(e.what());
+  {
+    SinkThread writer(*sink);
+    for (; codes->next(code.data()); ++frames) {
+      try {
+        view->render(frames, options.fps, code.data());
+      } catch (const player::PlayerError& e) {
+        throw RenderFileError(e.what());
+      }
+      samples.clear();
+      if (sound) {
+        // The audio up to the end of this frame, counted in samples: the clock is the sample position.
+        const int64_t until = (frames + 1) * kMp4AudioRate / options.fps;
+        samples.resize(static_cast<std::size_t>(std::max<int64_t>(until - samples_sent, 0)));
+        const std::size_t got = samples.empty() ? 0 : sound->read(samples.data(), samples.size());
+        samples.resize(got);
+        samples_sent += static_cast<int64_t>(got);
+      }
+      writer.push(frames, view->host_rgba(), floats, samples);
+      if (progress) progress(frames + 1, codes->frame_count());
     }
-    sink->add_frame(frames, view->host_rgba());
-    if (sound) {
-      // The audio up to the end of this frame, counted in samples: the clock is the sample position.
-      const int64_t until = (frames + 1) * kMp4AudioRate / options.fps;
-      samples.resize(static_cast<std::size_t>(std::max<int64_t>(until - samples_sent, 0)));
-      const std::size_t got = samples.empty() ? 0 : sound->read(samples.data(), samples.size());
-      if (got > 0) sink->add_audio(samples.data(), got);
-      samples_sent += static_cast<int64_t>(got);
-    }
-    if (progress) progress(frames + 1, codes->frame_count());
+    writer.drain();
   }
   if (sound) {
     samples.resize(4096);

@@ -49,7 +49,8 @@ render::RendererSettings renderer_settings(const gpu::Context& context, const Pl
   return settings;
 }
 
-std::uint8_t to_byte(float v) { return static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); }
+// Round half up without lround's library call: this runs for every channel of every encoded frame.
+std::uint8_t to_byte(float v) { return static_cast<std::uint8_t>(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f); }
 
 // Decodes plate `f` to RGB8 at the output size (bilinear when the sizes differ).
 void decode_plate(const asset::Plate& plate, std::size_t f, int width, int height, std::vector<std::uint8_t>& out) {
