@@ -43,7 +43,7 @@ timed_render() {
   done
   wait "$pid"; local code=$?
   end=$(date +%s.%N)
-  echo "== $label: exit $code, wall $(echo "$end - $start" | bc) s; $(tr '\r' '\n' <"/tmp/render.$label.log" | grep -v '^$' | tail -1)"
+  echo "== $label: exit $code, wall $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}') s; $(tr '\r' '\n' <"/tmp/render.$label.log" | grep -v '^$' | tail -1)"
   awk 'NR==1 {first=$2} {n++; v[n]=$2} END {if (n) printf "   RSS kB: first %d, 25%% %d, 50%% %d, 75%% %d, last %d (%d samples)\n", first, v[int(n/4)+1], v[int(n/2)+1], v[int(3*n/4)+1], v[n], n}' "/tmp/rss.$label"
 }
 
