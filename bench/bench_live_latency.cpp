@@ -14,9 +14,9 @@
 // next tick is a dropped frame; frames that were never shown because a newer one was ready are
 // counted as skipped.
 //
-//   bench_live_latency [--avatar FILE] [--width W --height H] [--seconds S] [--fps F]
+//   bench_live_latency [--avatar FILE] [--width W --height H] [--seconds S] [--warm-up S] [--fps F]
 //                      [--look-ahead N]... (-1: the avatar's) [--chunk-ms C] [--capture-rate HZ]
-//                      [--read-back]
+//                      [--read-back] [--paced]
 #include "being/asset/avatar.h"
 #include "being/gpu/context.h"
 #include "being/live/live_pipeline.h"
@@ -47,17 +47,18 @@ struct RunResult {
   live::LatencyStats total, buffering, audio, render;
   double look_ahead = 0;
   int64_t rendered = 0, dropped = 0, skipped = 0;
+  double delay = 0;  // --paced: how far behind the capture clock frames are shown
 };
 
 RunResult run(const asset::Avatar& avatar, player::AvatarPlayer& player, const std::vector<float>& speech, int capture_rate,
-              int fps, int look_ahead, double chunk_seconds, bool read_back) {
+              int fps, int look_ahead, double chunk_seconds, double warm_up, bool read_back, bool paced) {
   live::LivePipeline pipeline(avatar, capture_rate, {fps, look_ahead});
   std::vector<float> code(pipeline.code_dim());
   const auto chunk = static_cast<std::size_t>(std::lround(chunk_seconds * capture_rate));
-  const double warm_up = 1.0;  // seconds not measured (first renders, running statistics)
   std::vector<double> buffering, audio, render;
   RunResult r;
   r.look_ahead = pipeline.look_ahead_seconds();
+  r.delay = paced ? r.look_ahead + chunk_seconds + 0.001 : 0;
   render::FrameOptions options;
   options.read_back = read_back;
 
@@ -76,7 +77,7 @@ RunResult run(const asset::Avatar& avatar, player::AvatarPlayer& player, const s
       captured += n;
     }
     if (captured == speech.size() && pipeline.expression().frames_ready() <= pipeline.expression().next_frame()) break;
-    const int64_t frame = pipeline.latest(code.data());
+    const int64_t frame = paced ? pipeline.at_delay(begin, r.delay, code.data()) : pipeline.latest(code.data());
     if (frame < 0) continue;  // nothing new: the window would show the previous frame again
     const Clock::time_point encoded = Clock::now();
     player.render(frame, fps, code.data(), options);
@@ -112,18 +113,20 @@ int main(int argc, char** argv) {
   CLI::App app{"Live latency: timed audio source -> LivePipeline -> AvatarPlayer at the display rate (device: BEING_VULKAN_DEVICE)"};
   std::string avatar_path = BEING_TEST_AVATAR;
   int width = 128, height = 128, fps = 60, capture_rate = 48000;
-  double seconds = 10, chunk_ms = 10;
+  double seconds = 10, chunk_ms = 10, warm_up = 1;
   std::vector<int> look_aheads = {0, 2, -1};
-  bool read_back = false;
+  bool read_back = false, paced = false;
   app.add_option("--avatar", avatar_path, "the .avatar to drive (default: the procedural test avatar)");
   app.add_option("--width", width, "frame width")->check(CLI::Range(16, 8192));
   app.add_option("--height", height, "frame height")->check(CLI::Range(16, 8192));
-  app.add_option("--seconds", seconds, "seconds of audio per look-ahead (the first second is not measured)")->check(CLI::Range(2.0, 3600.0));
+  app.add_option("--seconds", seconds, "seconds of audio per look-ahead")->check(CLI::Range(2.0, 3600.0));
+  app.add_option("--warm-up", warm_up, "seconds at the start of each run that are not measured")->check(CLI::Range(0.0, 3600.0));
   app.add_option("--fps", fps, "display rate")->check(CLI::Range(1, 240));
   app.add_option("--look-ahead", look_aheads, "look-ahead in avatar frames, one run each (-1: the avatar's)");
   app.add_option("--chunk-ms", chunk_ms, "audio arrives in chunks of this length")->check(CLI::Range(1.0, 200.0));
   app.add_option("--capture-rate", capture_rate, "the source's sample rate")->check(CLI::Range(8000, 192000));
   app.add_flag("--read-back", read_back, "copy every frame to host memory before it counts as presented");
+  app.add_flag("--paced", paced, "show the frame a fixed delay behind the capture clock instead of the newest ready one");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -142,9 +145,10 @@ int main(int argc, char** argv) {
       const int look_ahead = requested < 0 ? avatar.audio.context_after : requested;
       if (std::find(done.begin(), done.end(), look_ahead) != done.end()) continue;
       done.push_back(look_ahead);
-      const RunResult r = run(avatar, player, speech, capture_rate, fps, look_ahead, chunk_ms / 1000, read_back);
+      const RunResult r = run(avatar, player, speech, capture_rate, fps, look_ahead, chunk_ms / 1000, warm_up, read_back, paced);
       std::printf("look-ahead %d avatar frames at %g fps (%.1f ms of audio after the frame's time):\n", look_ahead,
                   avatar.audio.video_fps, r.look_ahead * 1e3);
+      if (paced) std::printf("  paced: frames shown %.1f ms behind the capture clock\n", r.delay * 1e3);
       print_stats("total", r.total);
       print_stats("buffering", r.buffering);
       print_stats("audio", r.audio);

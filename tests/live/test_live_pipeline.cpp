@@ -170,6 +170,75 @@ TEST(LivePipeline, PresentedFramesGetTheLatencyOfTheCaptureClock) {
   EXPECT_NEAR(total.median - after.median, pipeline.look_ahead_seconds(), 0.011);
 }
 
+// Audio arriving in 50 ms chunks (OpenAL Soft's PulseAudio fragments) and a display ticking at
+// 60 fps, both on a simulated clock: latest() jumps three frames at a time, at_delay() shows each
+// frame in turn, at its delay (plus less than a frame) behind the capture.
+const test::Spans kBurst = {{1.0, 2.0}};
+
+struct ChunkedCaptureAt60Fps {
+  ChunkedCaptureAt60Fps()
+      : pipeline(test_avatar(), 48000, look_ahead_0()), signal(test::burst_signal(4.0, kBurst, 48000)) {}
+  static animate::LiveOptions look_ahead_0() {
+    animate::LiveOptions options;
+    options.look_ahead_frames = 0;
+    return options;
+  }
+
+  LivePipeline pipeline;
+  std::vector<float> signal;
+  std::size_t chunk = 2400, at = 0;
+  Clock::time_point start{};
+
+  Clock::time_point tick_time(int64_t tick) const {
+    return start + std::chrono::duration_cast<Clock::duration>(duration<double>(tick / 60.0));
+  }
+  // Pushes every chunk captured by `now`.
+  void capture_until(Clock::time_point now) {
+    while (at + chunk <= signal.size()) {
+      const Clock::time_point newest = start + std::chrono::duration_cast<Clock::duration>(duration<double>((at + chunk) / 48000.0));
+      if (newest > now) break;
+      pipeline.push(signal.data() + at, chunk, newest);
+      at += chunk;
+    }
+  }
+};
+
+TEST(LivePipeline, LatestFollowsTheChunksAndAtDelayShowsOneNewFramePerTick) {
+  std::vector<float> code(1);
+  ChunkedCaptureAt60Fps newest;
+  std::vector<int64_t> shown;
+  for (int64_t tick = 1; tick <= 200; ++tick) {
+    newest.capture_until(newest.tick_time(tick));
+    if (const int64_t frame = newest.pipeline.latest(code.data()); frame >= 0) shown.push_back(frame);
+  }
+  int64_t jumps = 0;
+  for (std::size_t i = 1; i < shown.size(); ++i) jumps += shown[i] - shown[i - 1] > 1;
+  EXPECT_GT(jumps, static_cast<int64_t>(shown.size() / 2)) << "latest() should skip frames with 50 ms chunks";
+
+  ChunkedCaptureAt60Fps paced;
+  const double delay = paced.pipeline.look_ahead_seconds() + 0.050 + 0.002;
+  int64_t previous = -1, repeats = 0;
+  for (int64_t tick = 1; tick <= 200; ++tick) {
+    const Clock::time_point now = paced.tick_time(tick);
+    paced.capture_until(now);
+    const int64_t frame = paced.pipeline.at_delay(now, delay, code.data());
+    if (frame < 0) {
+      repeats += previous >= 0;
+      continue;
+    }
+    if (previous >= 0) {
+      EXPECT_EQ(frame, previous + 1) << "tick " << tick;
+    }
+    previous = frame;
+    const auto total = paced.pipeline.presented(frame, now);
+    ASSERT_TRUE(total);
+    EXPECT_GE(*total, delay - 1e-6);
+    EXPECT_LT(*total, delay + 1.0 / 60 + 1e-6);
+  }
+  EXPECT_EQ(repeats, 0);
+  EXPECT_GT(previous, 150);
+}
+
 TEST(LivePipeline, CodesFollowTheLoudnessOfTheCapturedAudio) {
   const auto& avatar = test_avatar();
   LivePipeline pipeline(avatar, 48000, {60, 2});

@@ -111,6 +111,13 @@ bool LiveExpression::next(float* code) {
   return true;
 }
 
+bool LiveExpression::skip_to(int64_t frame, float* code) {
+  if (frame < next_frame_ || frame >= frames_ready()) return false;
+  encode_frame(frame, code);
+  next_frame_ = frame + 1;
+  return true;
+}
+
 int64_t LiveExpression::latest(float* code) {
   const int64_t ready = frames_ready();
   if (ready <= next_frame_) return -1;

@@ -1,5 +1,9 @@
 #include "being/live/live_pipeline.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
 namespace being::live {
 
 LivePipeline::LivePipeline(const asset::Avatar& avatar, int capture_rate, const animate::LiveOptions& options)
@@ -21,6 +25,18 @@ int64_t LivePipeline::latest(float* code) { return expression_.latest(code); }
 int64_t LivePipeline::next(float* code) {
   const int64_t frame = expression_.next_frame();
   return expression_.next(code) ? frame : -1;
+}
+
+int64_t LivePipeline::at_delay(Clock::time_point when, double delay_seconds, float* code) {
+  const int64_t captured = meter_.samples_captured();
+  const int64_t ready = expression_.frames_ready();
+  if (captured == 0 || ready <= expression_.next_frame()) return -1;
+  // The capture sample taken at when - delay, counted back from the newest one at the stream rate.
+  const double before_newest = std::chrono::duration<double>(*meter_.capture_time(captured - 1) - when).count() + delay_seconds;
+  const double target = static_cast<double>(captured - 1) - before_newest * capture_rate();
+  const auto frame = static_cast<int64_t>(std::floor(target * fps_ / capture_rate()));
+  const int64_t shown = std::min(frame, ready - 1);
+  return expression_.skip_to(shown, code) ? shown : -1;
 }
 
 std::optional<double> LivePipeline::presented(int64_t frame, Clock::time_point when) {

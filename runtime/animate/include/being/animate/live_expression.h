@@ -43,6 +43,9 @@ class LiveExpression {
   // Skips to the newest frame whose audio has arrived (frames in between are not computed), writes
   // its code and returns its index; -1 when no frame after the last one returned is ready.
   int64_t latest(float* code);
+  // Skips to frame `frame` when it is ready and not before next_frame(): writes its code and
+  // advances past it (frames in between are not computed); false otherwise.
+  bool skip_to(int64_t frame, float* code);
 
   int64_t next_frame() const { return next_frame_; }
   // Frames whose code can be computed now (indices next_frame() .. frames_ready() - 1).

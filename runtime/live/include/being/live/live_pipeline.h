@@ -34,6 +34,14 @@ class LivePipeline {
   int64_t latest(float* code);
   // The next frame in order when ready: writes its code and returns its index, or -1.
   int64_t next(float* code);
+  // Paced: the frame whose time is `delay_seconds` behind `when` on the capture clock (frame i's
+  // time is when the audio at i / fps was captured), or the newest ready one if that is not ready
+  // yet. Writes its code and returns its index; -1 when it was returned before (or nothing is
+  // captured). With a delay that covers look_ahead_seconds() plus the capture's chunk length, one
+  // new frame comes per display interval however unevenly the audio arrives (latest() shows
+  // whatever a chunk made ready, skipping and repeating frames); the latency is then the delay,
+  // up to one frame interval more, and the render.
+  int64_t at_delay(Clock::time_point when, double delay_seconds, float* code);
 
   // Frame `frame` was presented at `when`: records and returns its total latency (LatencyMeter).
   std::optional<double> presented(int64_t frame, Clock::time_point when);
