@@ -386,7 +386,7 @@ int run_play(const PlayOptions& options) {
                           {"presented", seconds_between(start, shown.present_time)},
                           {"code", code},
                           {"latency", latency ? nlohmann::json(*latency) : nlohmann::json(nullptr)}};
-      report << line.dump() << "\n";
+      report << line.dump() << std::endl;  // whole lines as they happen, for readers that follow it
     }
   }
   const double elapsed = seconds_between(start, Clock::now());

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -34,6 +35,12 @@ std::vector<nlohmann::json> read_report(const fs::path& path) {
   return lines;
 }
 
+// Lines written so far (the last may still be incomplete).
+std::size_t complete_lines(const fs::path& path) {
+  const std::string text = read_text(path);
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
 double mean_abs_difference(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
   double sum = 0;
   for (std::size_t i = 0; i < a.size(); ++i) sum += std::abs(int(a[i]) - int(b[i]));
@@ -53,8 +60,10 @@ TEST(Play, FilePlaysInAWindowAndTheCodesFollowTheSound) {
                                   "--size", std::to_string(kSize) + "x" + std::to_string(kSize), "--no-overlay",
                                   "--background", kBackground, "--report", report.string()},
                                  {"DISPLAY=" + display.name(), "ALSOFT_DRIVERS=null"}, log.string());
-  // The window is centred on the screen (no window manager moves it).
-  std::this_thread::sleep_for(std::chrono::milliseconds(1800));
+  // Grab once a few frames were presented (start-up time varies with the machine's load). The
+  // window is centred on the screen (no window manager moves it).
+  for (int i = 0; i < 500 && complete_lines(report) < 3 && play.running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const int x = (display.width() - kSize) / 2, y = (display.height() - kSize) / 2;
   const std::vector<std::uint8_t> shot = display.grab(x, y, kSize, kSize);
   ASSERT_EQ(play.wait(60), 0) << read_text(log);
