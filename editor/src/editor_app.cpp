@@ -366,7 +366,7 @@ window::FrameImage EditorApp::render_viewport(bool read_back) {
     alpha_view(shown.host_rgba(), display_pixels_.size() / 4, display_pixels_.data());
   }
   render_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  gpu_ms_ = info.gpu_ms;
+  frame_info_ = info;
 
   if (cpu_view) {
     std::memcpy(display_buffer_.mapped(), display_pixels_.data(), display_pixels_.size() * sizeof(float));
@@ -480,8 +480,15 @@ void EditorApp::draw_avatar_panel() {
   }
   if (ImGui::CollapsingHeader("Timings", ImGuiTreeNodeFlags_DefaultOpen)) {
     ImGui::Text("%.1f fps (window)", fps_);
-    ImGui::Text("frame %.2f ms (deform, upload, splat, read-back)", render_ms_);
-    if (gpu_ms_ >= 0) ImGui::Text("GPU %.2f ms (all passes of the splatting)", gpu_ms_);
+    ImGui::TextWrapped("frame %.2f ms (deform, upload, splat, read-back)", render_ms_);
+    if (frame_info_.gpu_ms >= 0) {
+      ImGui::Text("GPU %.2f ms, %u intersections", frame_info_.gpu_ms, frame_info_.intersections);
+      if (ImGui::TreeNode("per pass")) {
+        for (std::size_t i = 0; i < frame_info_.pass_ms.size(); ++i)
+          ImGui::Text("%-10s %7.3f ms", render::pass_name(static_cast<render::Pass>(i)), frame_info_.pass_ms[i]);
+        ImGui::TreePop();
+      }
+    }
     if (player_) ImGui::Text("render size %dx%d", player_->width(), player_->height());
   }
   if (ImGui::CollapsingHeader("View", ImGuiTreeNodeFlags_DefaultOpen)) {

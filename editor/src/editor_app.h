@@ -128,7 +128,8 @@ class EditorApp {
 
   // Timings for the avatar panel.
   std::chrono::steady_clock::time_point last_frame_time_, start_time_;
-  double fps_ = 0, render_ms_ = 0, gpu_ms_ = -1;
+  double fps_ = 0, render_ms_ = 0;
+  render::FrameInfo frame_info_;  // the last frame's GPU times
 
   // An MP4 export in progress.
   struct Export {

@@ -381,6 +381,29 @@ TEST_F(SplatRendererTest, UpdatedGeometryMatchesReference) {
   expect_match(scene, "transparent", ref.color, ref.alpha);
 }
 
+// With gpu_timing, every pass has a time and together they are the frame's GPU time.
+TEST_F(SplatRendererTest, GpuTimingGivesEveryPass) {
+  SceneSpec spec;
+  spec.name = "timed";
+  const Scene scene = make_scene(spec);
+  RendererSettings settings;
+  settings.gpu_timing = true;
+  SplatRenderer timed(*context_, settings);
+  timed.set_gaussians(arrays_of(scene.gaussians));
+  const FrameInfo info = timed.render(scene.camera);
+  ASSERT_GT(info.gpu_ms, 0.0);
+  double sum = 0;
+  for (std::size_t i = 0; i < info.pass_ms.size(); ++i) {
+    EXPECT_GE(info.pass_ms[i], 0.0) << pass_name(static_cast<Pass>(i));
+    sum += info.pass_ms[i];
+  }
+  EXPECT_NEAR(sum, info.gpu_ms, 1e-6 * info.gpu_ms);
+  EXPECT_STREQ(pass_name(Pass::rasterize), "rasterize");
+  SplatRenderer untimed(*context_);
+  untimed.set_gaussians(arrays_of(scene.gaussians));
+  EXPECT_EQ(untimed.render(scene.camera).pass_ms[0], -1.0) << "untimed renderers report no passes";
+}
+
 TEST_F(SplatRendererTest, NoGaussiansGivesTheBackground) {
   renderer_->set_gaussians(GaussianArrays{});
   renderer_->set_background_color(0.25f, 0.5f, 1.0f);

@@ -186,12 +186,18 @@ SplatRenderer::SplatRenderer(const gpu::Context& context, const RendererSettings
   allocate_gaussian_buffers(1);
   ensure_intersection_capacity(1 << 16);
   if (settings.gpu_timing) {
-    timestamps_[0] = std::make_unique<gpu::TimestampQueries>(context, 2);
-    timestamps_[1] = std::make_unique<gpu::TimestampQueries>(context, 2);
+    timestamps_[0] = std::make_unique<gpu::TimestampQueries>(context, 5);  // around upload, project, depth sort, offsets
+    timestamps_[1] = std::make_unique<gpu::TimestampQueries>(context, 6);  // duplicate, tile sort, ranges, rasterize, read back
   }
 }
 
 SplatRenderer::~SplatRenderer() = default;
+
+const char* pass_name(Pass pass) {
+  static const char* const names[] = {"upload",    "project", "depth sort", "offsets",  "duplicate",
+                                      "tile sort", "ranges",  "rasterize",  "read back"};
+  return pass < Pass::count ? names[static_cast<std::size_t>(pass)] : "?";
+}
 
 void SplatRenderer::allocate_gaussian_buffers(std::uint32_t capacity) {
   const VkDeviceSize n = capacity;
@@ -410,9 +416,12 @@ FrameInfo SplatRenderer::render(const splat::Camera& camera, const FrameOptions&
     gpu::memory_barrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
                         VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                         VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT);
+    if (timestamps_[0]) timestamps_[0]->write(cmd, 1);
     if (count_ > 0) {
       p.project.dispatch(cmd, p.project_set, nullptr, 0, groups_for(context_, count_, group_size));
+      if (timestamps_[0]) timestamps_[0]->write(cmd, 2);
       depth_sort_->record(cmd, count_, 32);
+      if (timestamps_[0]) timestamps_[0]->write(cmd, 3);
       p.offsets_local.dispatch(cmd, p.offsets_local_set, nullptr, 0, groups_for(context_, count_, scan_block));
       gpu::compute_barrier(cmd);
       p.offsets_blocks.dispatch(cmd, p.offsets_blocks_set, nullptr, 0, 1);
@@ -427,14 +436,25 @@ FrameInfo SplatRenderer::render(const splat::Camera& camera, const FrameOptions&
     if (exported_)
       transfer_ownership(cmd, geometry, context_.queue_family(), VK_QUEUE_FAMILY_EXTERNAL,
                          VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, 0);
-    if (timestamps_[0]) timestamps_[0]->write(cmd, 1);
+    if (timestamps_[0]) {
+      // Without Gaussians the passes are empty: their marks coincide with the end.
+      if (count_ == 0) {
+        timestamps_[0]->write(cmd, 2);
+        timestamps_[0]->write(cmd, 3);
+      }
+      timestamps_[0]->write(cmd, 4);
+    }
   }, sync);
   if (sync.semaphore) released_value_ = sync.signal_value;
   geometry_dirty_ = false;
   double gpu_ns = 0;
   if (timestamps_[0]) {
     const auto ns = timestamps_[0]->read_ns();
-    gpu_ns += ns[1] - ns[0];
+    gpu_ns += ns[4] - ns[0];
+    for (Pass pass : {Pass::upload, Pass::project, Pass::depth_sort, Pass::offsets}) {
+      const auto i = static_cast<std::size_t>(pass);
+      info.pass_ms[i] = (ns[i + 1] - ns[i]) * 1e-6;
+    }
   }
 
   std::uint32_t intersections = 0;
@@ -458,15 +478,22 @@ FrameInfo SplatRenderer::render(const splat::Camera& camera, const FrameOptions&
     vkCmdFillBuffer(cmd, ranges_.handle(), 0, VkDeviceSize{tiles} * 8, 0);
     if (intersections > 0) {
       p.duplicate.dispatch(cmd, p.duplicate_set, nullptr, 0, groups_for(context_, count_, group_size));
+      if (timestamps_[1]) timestamps_[1]->write(cmd, 1);
       tile_sort_->record(cmd, intersections, bits_for(tiles));
+      if (timestamps_[1]) timestamps_[1]->write(cmd, 2);
       gpu::memory_barrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
                           VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
       p.ranges.dispatch(cmd, p.ranges_set, nullptr, 0, groups_for(context_, intersections, group_size));
+    } else if (timestamps_[1]) {
+      timestamps_[1]->write(cmd, 1);
+      timestamps_[1]->write(cmd, 2);
     }
+    if (timestamps_[1]) timestamps_[1]->write(cmd, 3);
     gpu::memory_barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                         VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                         VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     p.rasterize.dispatch(cmd, p.rasterize_set, nullptr, 0, groups_for(context_, tiles, 1));
+    if (timestamps_[1]) timestamps_[1]->write(cmd, 4);
     if (options.read_back) {
       gpu::memory_barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
                           VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
@@ -479,12 +506,16 @@ FrameInfo SplatRenderer::render(const splat::Camera& camera, const FrameOptions&
       gpu::memory_barrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
                           VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
     }
-    if (timestamps_[1]) timestamps_[1]->write(cmd, 1);
+    if (timestamps_[1]) timestamps_[1]->write(cmd, 5);
   });
   if (timestamps_[1]) {
     const auto ns = timestamps_[1]->read_ns();
-    gpu_ns += ns[1] - ns[0];
+    gpu_ns += ns[5] - ns[0];
     info.gpu_ms = gpu_ns * 1e-6;
+    for (Pass pass : {Pass::duplicate, Pass::tile_sort, Pass::ranges, Pass::rasterize, Pass::read_back}) {
+      const auto i = static_cast<std::size_t>(pass) - static_cast<std::size_t>(Pass::duplicate);
+      info.pass_ms[static_cast<std::size_t>(pass)] = (ns[i + 1] - ns[i]) * 1e-6;
+    }
   }
   host_read_back_ = options.read_back;
   depth_read_back_ = options.read_back && options.write_depth;

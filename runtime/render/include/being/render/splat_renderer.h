@@ -11,6 +11,8 @@
 #include "being/gpu/timestamps.h"
 #include "being/splat/types.h"
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -69,9 +71,15 @@ struct FrameOptions {
   bool write_depth = false;    // also write the depth image
 };
 
+// The frame's passes in the order they run (FrameInfo::pass_ms; docs/renderer.md).
+enum class Pass { upload, project, depth_sort, offsets, duplicate, tile_sort, ranges, rasterize, read_back, count };
+const char* pass_name(Pass pass);
+
 struct FrameInfo {
   std::uint32_t intersections = 0;  // (tile, Gaussian) pairs this frame
   double gpu_ms = -1;               // GPU time of the frame's commands; -1 without gpu_timing
+  // GPU time of each pass (timestamps between them), indexed by Pass; -1 without gpu_timing.
+  std::array<double, static_cast<std::size_t>(Pass::count)> pass_ms{-1, -1, -1, -1, -1, -1, -1, -1, -1};
 };
 
 // Not thread-safe; uses the context's queue through Context::submit_and_wait().
