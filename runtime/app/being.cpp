@@ -3,6 +3,9 @@
 #ifdef BEING_HAVE_RENDER
 #include "render_command.h"
 #endif
+#ifdef BEING_HAVE_SERVE
+#include "serve_command.h"
+#endif
 #ifdef BEING_HAVE_PLAY
 #include "play_command.h"
 #endif
@@ -54,6 +57,11 @@ int main(int argc, char** argv) {
   auto* play = being::app::add_play_command(app, play_options);
 #endif
 
+#ifdef BEING_HAVE_SERVE
+  being::app::ServeOptions serve_options;
+  auto* serve = being::app::add_serve_command(app, serve_options);
+#endif
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -64,6 +72,9 @@ int main(int argc, char** argv) {
     if (*inspect) return run_inspect(inspect_path);
 #ifdef BEING_HAVE_RENDER
     if (*render) return being::app::run_render(render_options);
+#endif
+#ifdef BEING_HAVE_SERVE
+    if (*serve) return being::app::run_serve(serve_options);
 #endif
 #ifdef BEING_HAVE_PLAY
     if (*play) return being::app::run_play(play_options);
