@@ -180,21 +180,25 @@ class FileDriver : public Driver {
   std::vector<double> offsets_;
 };
 
-// A microphone: captured samples -> live codes (fixed look-ahead); the newest ready frame is shown,
-// and its mic-to-photon latency measured when it is first presented.
+// A microphone: captured samples -> live codes (fixed look-ahead). Shown is the newest ready frame,
+// or with a playout delay the frame captured that long before its present (paced: one new frame
+// per present however unevenly the audio arrives); its mic-to-photon latency is measured when it
+// is first presented.
 class MicDriver : public Driver {
  public:
-  MicDriver(const asset::Avatar& avatar, const std::string& device, int fps, int look_ahead)
+  MicDriver(const asset::Avatar& avatar, const std::string& device, int fps, int look_ahead, double delay_seconds)
       : mic_(live::MicrophoneOptions{device}),
         pipeline_(avatar, mic_.sample_rate(), animate::LiveOptions{fps, look_ahead}),
+        delay_(delay_seconds),
         code_(pipeline_.code_dim(), 0.0f) {}
 
-  int64_t frame(float* code, double) override {
+  int64_t frame(float* code, double lead) override {
     const std::size_t before = samples_.size();
     Clock::time_point newest;
     if (mic_.read(samples_, newest) > 0) pipeline_.push(samples_.data() + before, samples_.size() - before, newest);
     samples_.clear();
-    const int64_t f = pipeline_.latest(code_.data());
+    const int64_t f = delay_ > 0 ? pipeline_.at_delay(Clock::now() + to_duration(lead), delay_, code_.data())
+                                 : pipeline_.latest(code_.data());
     fresh_ = f >= 0;
     if (fresh_) shown_ = f;
     std::copy(code_.begin(), code_.end(), code);
@@ -230,8 +234,13 @@ class MicDriver : public Driver {
   }
 
  private:
+  static Clock::duration to_duration(double seconds) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  }
+
   live::Microphone mic_;
   live::LivePipeline pipeline_;
+  double delay_;
   std::vector<float> code_, samples_;
   int64_t shown_ = 0;
   bool fresh_ = false;
@@ -286,6 +295,10 @@ CLI::App* add_play_command(CLI::App& app, PlayOptions& options) {
       ->capture_default_str();
   play->add_option("--look-ahead", options.look_ahead, "Live look-ahead in avatar frames (default: the avatar's)")
       ->check(CLI::NonNegativeNumber);
+  play->add_option("--delay", options.delay_ms,
+                   "Mic: show the audio of this many milliseconds ago, paced one frame per present "
+                   "(smooth; must cover the look-ahead and the capture's chunks), instead of the newest ready frame")
+      ->check(CLI::NonNegativeNumber);
   play->add_option("--size", options.size, "Render size and initial window size WxH (default: the avatar camera's)")
       ->check(CLI::Validator(check_size, "WxH"));
   play->add_flag("--fullscreen", options.fullscreen, "Start in full screen (F11 toggles)");
@@ -321,7 +334,7 @@ int run_play(const PlayOptions& options) {
   if (!options.audio.empty())
     driver = std::make_unique<FileDriver>(avatar, options.audio, options.fps);
   else
-    driver = std::make_unique<MicDriver>(avatar, options.mic, options.fps, options.look_ahead);
+    driver = std::make_unique<MicDriver>(avatar, options.mic, options.fps, options.look_ahead, options.delay_ms / 1000);
 
   std::ofstream report;
   if (!options.report.empty()) {

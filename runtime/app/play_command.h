@@ -17,7 +17,8 @@ struct PlayOptions {
   bool list_devices = false; // print the capture devices and exit
   double seconds = 0;        // stop after this long; 0: until the window closes (or the file ends)
   int fps = 60;              // frame rate of the expression codes; presents are paced by the display
-  int look_ahead = -1;       // live look-ahead in avatar frames; -1: the avatar's context_after
+  int look_ahead = -1;       // live look-ahead in avatar frames; -1: the avatar's (tuning, else context_after)
+  double delay_ms = 0;       // mic: paced playout this far behind capture (LivePipeline::at_delay); 0: newest frame
   std::string size;          // "WxH": render size and initial window size; empty: the avatar camera's
   bool fullscreen = false;
   std::string background;    // "plate", "transparent" or "#rrggbb"; empty: as `being render`
