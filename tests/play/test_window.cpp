@@ -114,14 +114,19 @@ being::gpu::Buffer two_colour_frame(const being::gpu::Context& context, int size
   return buffer;
 }
 
-TEST(Window, ShowsTheFrameLetterboxedThroughResizeAndFullScreen) {
-  being::test::VirtualDisplay display(640, 480);
+// A width x height window (with ImGui) on `display`.
+being::window::Window open_window(const being::test::VirtualDisplay& display, int width, int height) {
   setenv("DISPLAY", display.name().c_str(), 1);
   being::window::WindowOptions options;
-  options.width = 200;
-  options.height = 100;
+  options.width = width;
+  options.height = height;
   options.imgui = true;
-  being::window::Window window(options);
+  return being::window::Window(options);
+}
+
+TEST(Window, ShowsTheFrameLetterboxedThroughResizeAndFullScreen) {
+  being::test::VirtualDisplay display(640, 480);
+  being::window::Window window = open_window(display, 200, 100);
 
   const int size = 40;
   const being::gpu::Buffer buffer = two_colour_frame(window.context(), size);
@@ -165,11 +170,7 @@ TEST(Window, ShowsTheFrameLetterboxedThroughResizeAndFullScreen) {
 
 TEST(Window, TheOverlayIsDrawnOverTheFrame) {
   being::test::VirtualDisplay display(640, 480);
-  setenv("DISPLAY", display.name().c_str(), 1);
-  being::window::WindowOptions options;
-  options.width = 300;
-  options.height = 300;
-  being::window::Window window(options);
+  being::window::Window window = open_window(display, 300, 300);
   const being::gpu::Buffer buffer = two_colour_frame(window.context(), 300);
   const being::window::FrameImage frame{&buffer, 300, 300};
 
