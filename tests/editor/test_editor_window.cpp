@@ -4,16 +4,10 @@
 #include "being/asset/avatar.h"
 #include "being_test.h"
 #include "media_tools.h"
-#include "virtual_display.h"
+#include "editor_test.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#define STB_IMAGE_STATIC
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_PNG
-#include <stb/stb_image.h>
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
@@ -32,70 +26,15 @@
 namespace being::editor {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct Image {
-  int width = 0, height = 0;
-  std::vector<std::uint8_t> rgba;
-};
-
-Image read_png(const fs::path& path) {
-  Image image;
-  int channels = 0;
-  stbi_uc* pixels = stbi_load(path.c_str(), &image.width, &image.height, &channels, 4);
-  if (!pixels) throw std::runtime_error("cannot read " + path.string());
-  image.rgba.assign(pixels, pixels + static_cast<std::size_t>(image.width) * image.height * 4);
-  stbi_image_free(pixels);
-  return image;
-}
-
-// Standard deviation of the RGB values: 0 for a uniform (blank) image.
-double spread(const std::uint8_t* data, std::size_t pixels, int stride) {
-  double sum = 0, squares = 0;
-  for (std::size_t i = 0; i < pixels; ++i)
-    for (int c = 0; c < 3; ++c) {
-      sum += data[i * stride + c];
-      squares += double(data[i * stride + c]) * data[i * stride + c];
-    }
-  const double n = 3.0 * pixels;
-  return std::sqrt(std::max(0.0, squares / n - (sum / n) * (sum / n)));
-}
-
-fs::path write_script(const fs::path& dir, const std::string& text) {
-  const fs::path path = dir / "actions.txt";
-  std::ofstream(path) << text;
-  return path;
-}
-
-// The editor on `display` with a script; its output goes to dir/editor.log.
-std::unique_ptr<test::ChildProcess> start_editor(const test::VirtualDisplay& display, const fs::path& dir,
-                                                 const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {BEING_EDITOR};
-  argv.insert(argv.end(), args.begin(), args.end());
-  // HOME keeps the recent-files list inside the test's folder; OpenAL plays to no device.
-  return std::make_unique<test::ChildProcess>(
-      argv, std::vector<std::string>{"DISPLAY=" + display.name(), "HOME=" + dir.string(), "XDG_CONFIG_HOME=",
-                                     "ALSOFT_DRIVERS=null"},
-      (dir / "editor.log").string());
-}
-
-std::string log_of(const fs::path& dir) {
-  std::ifstream in(dir / "editor.log");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-bool wait_for(const fs::path& path, double seconds) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (!fs::exists(path) && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  return fs::exists(path);
-}
-
 TEST(EditorWindow, AScriptedWeightIsSavedAndChangesTheScreenshot) {
   const fs::path dir = test::scratch_dir("weight");
   const fs::path avatar = dir / "me.avatar";
   fs::copy_file(BEING_TEST_AVATAR, avatar);
   const fs::path script = write_script(dir,
                                        "open " + avatar.string() + "\n"
+                                       "idle-motion off\n"
+                                       "wait 2\n"
+                                       "screenshot " + (dir / "neutral.png").string() + "\n"
                                        "set code jawOpen 1\n"
                                        "wait 2\n"
                                        "screenshot " + (dir / "open.png").string() + "\n"
@@ -123,10 +62,8 @@ TEST(EditorWindow, AScriptedWeightIsSavedAndChangesTheScreenshot) {
   ASSERT_EQ(open.width, 128);
   ASSERT_EQ(open.height, 128);
   EXPECT_GT(spread(open.rgba.data(), open.rgba.size() / 4, 4), 20.0) << "the screenshot is blank";
-  std::size_t changed = 0;
-  for (std::size_t i = 0; i < open.rgba.size(); i += 4)
-    changed += std::abs(int(open.rgba[i]) - int(closed.rgba[i])) + std::abs(int(open.rgba[i + 1]) - int(closed.rgba[i + 1])) > 24;
-  EXPECT_GT(changed, 50u) << "a jaw weight of 0 closes the open mouth";
+  EXPECT_GT(changed_pixels(open, closed), 50u) << "a jaw weight of 0 closes the open mouth";
+  EXPECT_EQ(closed.rgba, read_png(dir / "neutral.png").rgba) << "weight 0: exactly the neutral face";
 }
 
 TEST(EditorWindow, TheTimelineRendersAnMp4) {
