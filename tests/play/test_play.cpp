@@ -1,11 +1,13 @@
 // `being play` end to end under Xvfb + lavapipe, sound to OpenAL's null device: it presents frames,
 // exits 0, its report's codes follow the played file's loudness, and a grab of the screen during the
-// run shows the avatar (the AvatarPlayer's own frame, not a blank window).
+// run shows the avatar (the AvatarPlayer's own frame, not a blank window). A microphone (a private
+// PulseAudio null sink, tests/live/pulse_server.h) that disappears mid-run is reported, not a crash.
 #include "being/asset/avatar.h"
 #include "being/gpu/context.h"
 #include "being/player/avatar_player.h"
 #include "being_test.h"
-#include "../live/live_signals.h"
+#include "live_signals.h"
+#include "pulse_server.h"
 #include "virtual_display.h"
 
 #include <gtest/gtest.h>
@@ -123,6 +125,26 @@ TEST(Play, WithoutADisplayItFailsWithAMessage) {
                                  {"DISPLAY=:59999", "WAYLAND_DISPLAY=", "ALSOFT_DRIVERS=null"}, log.string());
   EXPECT_EQ(play.wait(60), 1);
   EXPECT_NE(read_text(log).find("cannot open a window"), std::string::npos) << read_text(log);
+}
+
+TEST(Play, AMicrophoneThatDisappearsIsReportedAndTheWindowGoesOn) {
+  const fs::path dir = being::test::scratch_dir("mic-gone");
+  const fs::path report = dir / "report.jsonl", log = dir / "play.log";
+  auto server = std::make_unique<being::test::PulseServer>(dir);
+  being::test::VirtualDisplay display;
+  being::test::ChildProcess play({BEING_EXECUTABLE, "play", BEING_TEST_AVATAR, "--mic",
+                                  being::test::PulseServer::kMonitorDevice, "--seconds", "4", "--size", "64x64",
+                                  "--no-overlay", "--report", report.string()},
+                                 {"DISPLAY=" + display.name()}, log.string());
+  for (int i = 0; i < 1500 && !server->has_recording_client() && play.running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(server->has_recording_client()) << "being play does not listen: " << read_text(log);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const std::size_t before = complete_lines(report);
+  server.reset();  // the sound server dies: the microphone is gone
+  ASSERT_EQ(play.wait(60), 0) << read_text(log);
+  EXPECT_NE(read_text(log).find("the microphone disconnected"), std::string::npos) << read_text(log);
+  EXPECT_GT(complete_lines(report), before + 3) << "frames were presented after the microphone went away";
 }
 
 }  // namespace
