@@ -401,6 +401,19 @@ TEST(LiveExpression, TheMouthOpensAndClosesAtTheFramesOfTheSoundWithRunningStati
   }
 }
 
+TEST(LiveExpression, ALongSilenceKeepsTheMouthClosedAndTheNextWordsOpenIt) {
+  const auto& avatar = test_avatar();
+  LiveOptions options;
+  options.fps = 25;
+  const auto samples = bursts(31.0, {{1.0, 2.0}, {30.0, 30.6}});
+  const auto codes = live_codes(avatar, samples, options, 1600);
+  // 27 s of silence after the first word: far longer than the 10 s statistics time constant.
+  float loudest_silence = 0;
+  for (int i = 3 * 25; i < 30 * 25 - 2; ++i) loudest_silence = std::max(loudest_silence, codes[i]);
+  EXPECT_LT(loudest_silence, 0.3f);
+  EXPECT_NEAR(crossing(codes, 30 * 25 - 5, true), 30 * 25, 1);
+}
+
 TEST(LiveExpression, LatestSkipsToTheNewestReadyFrame) {
   const auto& avatar = test_avatar();
   LiveExpression live(avatar, {});

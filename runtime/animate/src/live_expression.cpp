@@ -38,6 +38,12 @@ LiveExpression::LiveExpression(const asset::Avatar& avatar, const LiveOptions& o
       variance_[b] = double(a.mel_std[b]) * a.mel_std[b];
     }
     stats_rows_ = static_cast<int64_t>(std::lround(options.prior_seconds * sample_rate_ / hop_));
+    // Frames quieter than the training speech's mean level by more than its typical spread are
+    // silence or room noise: they are normalised, but do not move the statistics, so that a quiet
+    // room does not become the new "average" (which the encoder reads as mid-speech).
+    double level = 0, spread = 0;
+    for (int b = 0; b < mel_bins_; ++b) level += a.mel_mean[b], spread += a.mel_std[b];
+    gate_level_ = (level - spread) / mel_bins_;
   }
 }
 
@@ -61,15 +67,21 @@ void LiveExpression::push(const float* samples, std::size_t count) {
   for (std::size_t r = 0; r < n; ++r) {
     float* row = &mel_[r * mel_bins_];
     if (normalise_) {
-      // Running per-bin statistics including this frame, then the frame normalised by them.
-      ++stats_rows_;
-      const double a = 1.0 / std::min<double>(static_cast<double>(stats_rows_), std::max(tau_rows_, 1.0));
-      for (int b = 0; b < mel_bins_; ++b) {
-        const double d = row[b] - mean_[b];
-        mean_[b] += a * d;
-        variance_[b] = (1 - a) * (variance_[b] + a * d * d);
-        row[b] = variance_[b] > 1e-12 ? static_cast<float>((row[b] - mean_[b]) / std::sqrt(variance_[b])) : 0.0f;
+      // Running per-bin statistics including this frame (unless it is below the gate), then the
+      // frame normalised by them.
+      double level = 0;
+      for (int b = 0; b < mel_bins_; ++b) level += row[b];
+      if (level / mel_bins_ > gate_level_) {
+        ++stats_rows_;
+        const double a = 1.0 / std::min<double>(static_cast<double>(stats_rows_), std::max(tau_rows_, 1.0));
+        for (int b = 0; b < mel_bins_; ++b) {
+          const double d = row[b] - mean_[b];
+          mean_[b] += a * d;
+          variance_[b] = (1 - a) * (variance_[b] + a * d * d);
+        }
       }
+      for (int b = 0; b < mel_bins_; ++b)
+        row[b] = variance_[b] > 1e-12 ? static_cast<float>((row[b] - mean_[b]) / std::sqrt(variance_[b])) : 0.0f;
     }
     rows_.insert(rows_.end(), row, row + mel_bins_);
   }

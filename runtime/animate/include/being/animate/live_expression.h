@@ -7,7 +7,9 @@
 //   then an exponential one with that time constant), instead of the whole utterance's. When the
 //   avatar carries its training audio's statistics (audio.mel_mean/mel_std), they seed the running
 //   ones with the weight of `prior_seconds` of audio, so that the first words (and a silent start)
-//   are judged against speech rather than against nothing.
+//   are judged against speech rather than against nothing; and frames far quieter than that
+//   speech (silence, room noise) do not update the running statistics, so that a long pause keeps
+//   reading as silence instead of becoming the new average.
 // - The encoder's window reaches at most `look_ahead_frames` avatar frames past t (the avatar's
 //   context_after by default); rows beyond are zeros, as past the end of a file.
 // A frame is ready once the audio its window needs has been pushed: its code is then final.
@@ -18,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <vector>
 
 namespace being::animate {
@@ -70,6 +73,8 @@ class LiveExpression {
   audio::LogMel log_mel_;
   double tau_rows_;           // time constant in mel frames
   std::vector<double> mean_, variance_;
+  // Mean log-mel level below which a frame does not update the statistics (with training statistics).
+  double gate_level_ = -std::numeric_limits<double>::infinity();
   int64_t stats_rows_ = 0;
   std::deque<float> rows_;    // normalised mel frames from base_row_ on
   int64_t base_row_ = 0;
