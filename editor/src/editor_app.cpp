@@ -67,7 +67,12 @@ EditorApp::EditorApp(window::Window& window, const EditorOptions& options)
 }
 
 void EditorApp::handle_key(const SDL_Event& event) {
-  if (event.type != SDL_KEYDOWN || !(event.key.keysym.mod & KMOD_CTRL) || !document_) return;
+  if (event.type != SDL_KEYDOWN || !document_) return;
+  if (event.key.keysym.sym == SDLK_SPACE && !ImGui::GetIO().WantCaptureKeyboard && timeline_) {
+    toggle_play();
+    return;
+  }
+  if (!(event.key.keysym.mod & KMOD_CTRL)) return;
   attempt([&] {
     if (event.key.keysym.sym == SDLK_s) save("");
     if (event.key.keysym.sym == SDLK_z && document_->can_undo()) undo_or_redo(false);
@@ -120,6 +125,16 @@ void EditorApp::open(const std::string& path) {
   copy_field(open_field_, sizeof open_field_, path);
   remember_recent(path);
   status_ = "opened " + path;
+}
+
+void EditorApp::open_discarding(const std::string& path) {
+  if (document_ && document_->modified() && discard_for_ != path) {
+    discard_for_ = path;
+    status_ = "unsaved edits in " + document_->path().filename().string() + ": save them, or open again to drop them";
+    return;
+  }
+  discard_for_.clear();
+  open(path);
 }
 
 void EditorApp::load_audio(const std::string& path) {
@@ -241,6 +256,18 @@ void EditorApp::finish_export() {
   export_.reset();
   if (!error.empty()) throw DocumentError("render-mp4 " + path + ": " + error);
   status_ = "wrote " + path + " (" + std::to_string(frames) + " frames)";
+}
+
+void EditorApp::toggle_play() {
+  if (timeline_->playing()) {
+    timeline_->pause();
+    stop_sound();
+  } else {
+    stop_microphone();
+    timeline_->play();
+    drive_ = Drive::audio;
+    start_sound();
+  }
 }
 
 void EditorApp::start_sound() {
@@ -409,13 +436,13 @@ void EditorApp::draw_menu() {
     const bool enter = ImGui::InputText("##open", open_field_, sizeof open_field_, ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::SameLine();
     if (ImGui::Button("Open") || enter) {
-      attempt([&] { open(open_field_); });
+      attempt([&] { open_discarding(open_field_); });
       ImGui::CloseCurrentPopup();
     }
     if (ImGui::BeginMenu("Recent", !recent_.empty())) {
       for (const std::string& path : std::vector<std::string>(recent_))
         if (ImGui::MenuItem(path.c_str())) {
-          attempt([&] { open(path); });
+          attempt([&] { open_discarding(path); });
         }
       ImGui::EndMenu();
     }
@@ -622,16 +649,7 @@ void EditorApp::draw_timeline_panel() {
     return;
   }
   ImGui::SameLine();
-  if (ImGui::Button(timeline_->playing() ? "Pause" : "Play")) {
-    if (timeline_->playing()) {
-      timeline_->pause();
-      stop_sound();
-    } else {
-      timeline_->play();
-      drive_ = Drive::audio;
-      start_sound();
-    }
-  }
+  if (ImGui::Button(timeline_->playing() ? "Pause" : "Play")) toggle_play();
   ImGui::SameLine();
   if (ImGui::Button("Clear loop")) timeline_->clear_loop();
   ImGui::SameLine();

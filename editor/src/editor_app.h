@@ -55,6 +55,9 @@ class EditorApp {
   };
 
   void open(const std::string& path);
+  // From the panels: with unsaved edits, the first request only warns, a second one drops them.
+  void open_discarding(const std::string& path);
+  void toggle_play();
   void load_audio(const std::string& path);
   void rebuild_players();
   void save(const std::string& path);  // "": the open file
@@ -150,6 +153,7 @@ class EditorApp {
 
   // Text fields and messages of the panels.
   std::string status_;
+  std::string discard_for_;  // the file a second open request may drop unsaved edits for
   char open_field_[1024] = "";
   char save_field_[1024] = "";
   char audio_field_[1024] = "";

@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   std::string window_size = "1280x720", render_size, script;
   app.add_option("avatar", options.avatar, "The .avatar file to open");
   app.add_option("--audio", options.audio, "Audio file for the timeline (any format FFmpeg reads)");
-  app.add_option("--script", script, "Run these UI actions, one per frame (see below)");
+  app.add_option("--script", script, "Run these UI actions in order (see below)");
   app.add_option("--window", window_size, "Window size WxH")->check(CLI::Validator(size_check, "WxH"))->capture_default_str();
   app.add_option("--render-size", render_size, "Viewport frame size WxH (default: the avatar camera's)")
       ->check(CLI::Validator(size_check, "WxH"));
