@@ -1,7 +1,6 @@
 #include "editor_app.h"
 
 #include "being/animate/deform.h"
-#include "being/animate/pose.h"
 #include "being/offline/render_file.h"
 
 #include <SDL.h>
@@ -376,6 +375,7 @@ window::FrameImage EditorApp::render_viewport(bool read_back) {
   shown_idle_frame_ = idle;
   const std::array<double, 16> adjustment = orbit_adjustment(document_->avatar(), idle, orbit());
   player_->set_camera_adjustment(adjustment.data());
+  if (background_player_) background_player_->set_camera_adjustment(adjustment.data());
   if (layers_.mesh) wire_code_.assign(code, code + slider_code_.size());
 
   // Split needs the head to compare; without Gaussians both halves would be the plate.
@@ -384,7 +384,6 @@ window::FrameImage EditorApp::render_viewport(bool read_back) {
   player::AvatarPlayer& shown = layers_.gaussians ? *player_ : *background_player_;
   const render::FrameInfo info = shown.render(shown_frame_, options_.fps, code, {read_back || cpu_view});
   if (layers_.split && layers_.gaussians) {
-    background_player_->set_camera_adjustment(adjustment.data());
     last_pixels_.assign(shown.host_rgba(), shown.host_rgba() + display_pixels_.size());
     background_player_->render(shown_frame_, options_.fps, code, {true});
     split_view(last_pixels_.data(), background_player_->host_rgba(), shown.width(), shown.height(), shown.width() / 2,
@@ -411,15 +410,8 @@ void EditorApp::draw_wireframe(const window::Rect& frame_rect) {
   std::vector<float> tuned(wire_code_.size());
   wireframe_tuning_->apply(shown_frame_, options_.fps, wire_code_.data(), tuned.data());
   animate::Deformer(avatar).deform_mesh(tuned.data(), wire_vertices_);
-  double pose[16], view[16];
-  animate::head_to_camera(avatar.idle, shown_idle_frame_, pose);
-  const std::array<double, 16> adjustment = orbit_adjustment(avatar, shown_idle_frame_, orbit());
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c) {
-      view[r * 4 + c] = 0;
-      for (int k = 0; k < 4; ++k) view[r * 4 + c] += adjustment[r * 4 + k] * pose[k * 4 + c];
-    }
-  project_vertices(avatar, wire_vertices_, view, frame_rect.width, frame_rect.height, wire_uv_);
+  const std::array<double, 16> view = orbit_view(avatar, shown_idle_frame_, orbit());
+  project_vertices(avatar, wire_vertices_, view.data(), frame_rect.width, frame_rect.height, wire_uv_);
   ImDrawList* draw = ImGui::GetBackgroundDrawList();
   const ImU32 colour = IM_COL32(80, 255, 120, 160);
   for (const auto& [a, b] : edges_) {

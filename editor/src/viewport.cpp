@@ -42,6 +42,12 @@ std::array<double, 16> orbit_adjustment(const asset::Avatar& avatar, std::size_t
                   multiply(turn_pitch, multiply(turn_yaw, translation(-c[0], -c[1], -c[2]))));
 }
 
+std::array<double, 16> orbit_view(const asset::Avatar& avatar, std::size_t frame, const Orbit& orbit) {
+  Matrix pose;
+  animate::head_to_camera(avatar.idle, frame, pose.data());
+  return multiply(orbit_adjustment(avatar, frame, orbit), pose);
+}
+
 std::vector<std::pair<std::uint32_t, std::uint32_t>> mesh_edges(const asset::FaceMesh& face) {
   std::set<std::pair<std::uint32_t, std::uint32_t>> edges;
   for (std::size_t t = 0; t < face.triangle_count(); ++t)

@@ -179,12 +179,7 @@ TEST(Viewport, TheDefaultOrbitIsTheTrainedCameraAndZoomKeepsTheCentreInPlace) {
   const int w = avatar.camera.width, h = avatar.camera.height;
   std::vector<float> plain, zoomed;
   project_vertices(avatar, avatar.face.vertices, pose, w, h, plain);
-  const auto zoom = orbit_adjustment(avatar, 0, {0, 0, 2});
-  double view[16] = {};
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c)
-      for (int k = 0; k < 4; ++k) view[r * 4 + c] += zoom[r * 4 + k] * pose[k * 4 + c];
-  project_vertices(avatar, avatar.face.vertices, view, w, h, zoomed);
+  project_vertices(avatar, avatar.face.vertices, orbit_view(avatar, 0, {0, 0, 2}).data(), w, h, zoomed);
   // The mesh spreads about twice as far from its centre on screen.
   double mean_u = 0, spread_plain = 0, spread_zoomed = 0;
   const std::size_t n = plain.size() / 2;

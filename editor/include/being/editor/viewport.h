@@ -23,6 +23,9 @@ struct Orbit {
 // moves the head towards the camera by `zoom`. Identity for the default Orbit.
 std::array<double, 16> orbit_adjustment(const asset::Avatar& avatar, std::size_t frame, const Orbit& orbit);
 
+// Head space -> camera space as the viewport shows idle frame `frame`: orbit_adjustment * the pose.
+std::array<double, 16> orbit_view(const asset::Avatar& avatar, std::size_t frame, const Orbit& orbit);
+
 // The mesh's unique edges (vertex index pairs), for the wireframe.
 std::vector<std::pair<std::uint32_t, std::uint32_t>> mesh_edges(const asset::FaceMesh& face);
 
