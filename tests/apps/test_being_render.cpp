@@ -214,12 +214,32 @@ TEST(BeingRender, RendersAudioOfAnyRateChannelCountAndSampleFormat) {
     const fs::path mp4 = dir / (name + ".mp4");
     const auto [code, out] = render("--audio '" + (dir / name).string() + "' -o '" + mp4.string() + "' --size 64x64 --fps 30");
     ASSERT_EQ(code, 0) << name << ": " << out;
-    for (const auto& s : being::test::ffprobe_streams(mp4)["streams"]) {
-      if (s["codec_type"] == "video") {
-        EXPECT_EQ(s["nb_read_frames"], "30") << name;
-      }
+    // The json must outlive the loop: a range-for keeps only the outermost temporary alive.
+    const auto probe = being::test::ffprobe_streams(mp4);
+    int video_streams = 0;
+    for (const auto& s : probe["streams"]) {
+      if (s["codec_type"] != "video") continue;
+      ++video_streams;
+      EXPECT_EQ(s["nb_read_frames"], "30") << name;
     }
+    EXPECT_EQ(video_streams, 1) << name;
   }
+}
+
+TEST(BeingRender, SilentAudioRendersEveryFrame) {
+  const auto dir = being::test::scratch_dir("being_render_silence");
+  make_audio(dir / "silence.wav", 2.0, "0", "-ar 16000 -ac 1");
+  const fs::path mp4 = dir / "silence.mp4";
+  const auto [code, out] = render("--audio '" + (dir / "silence.wav").string() + "' -o '" + mp4.string() + "' --size 64x64");
+  ASSERT_EQ(code, 0) << out;
+  const auto probe = being::test::ffprobe_streams(mp4);
+  int video_streams = 0;
+  for (const auto& s : probe["streams"]) {
+    if (s["codec_type"] != "video") continue;
+    ++video_streams;
+    EXPECT_EQ(s["nb_read_frames"], "50");
+  }
+  EXPECT_EQ(video_streams, 1);
 }
 
 // Resident memory of a running process in kB (0 once it has gone).
