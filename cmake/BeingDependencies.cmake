@@ -125,7 +125,7 @@ being_resolve_dependency(IMGUI "${_imgui_found}" libimgui-dev)
 
 # Boost.Beast/Asio (header-only) for the streaming server.
 if(NOT BEING_WITH_BOOST STREQUAL "OFF")
-  find_package(Boost 1.74 QUIET)
+  find_package(Boost 1.74 CONFIG QUIET)
 endif()
 being_resolve_dependency(BOOST "${Boost_FOUND}" libboost-dev)
 

@@ -19,6 +19,7 @@ struct ServeOptions {
   double idle_timeout = 30;
   int max_message_kib = 1024;
   int threads = 2;
+  int render_threads = 0;
   std::string web_root;
 };
 

@@ -120,6 +120,7 @@ StreamClient::StreamClient(const std::string& host, unsigned short port, const s
   socket.expires_after(std::chrono::seconds(10));
   socket.connect(tcp::resolver(s.io).resolve(host, std::to_string(port)), ec);
   if (ec) throw std::runtime_error("cannot connect to " + host + ":" + std::to_string(port) + ": " + ec.message());
+  socket.socket().set_option(tcp::no_delay(true), ec);  // audio chunks leave at once (no Nagle delay)
   s.ws.handshake(host + ":" + std::to_string(port), target, ec);
   if (ec) throw std::runtime_error("WebSocket handshake with " + host + ":" + std::to_string(port) + target + " failed: " + ec.message());
   socket.expires_never();

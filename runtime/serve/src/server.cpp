@@ -143,11 +143,11 @@ struct Stream {
   std::unique_ptr<player::AvatarPlayer> player;
 };
 
-// The one thread that touches the GPU. It visits the sessions round-robin and renders at most one
-// frame of each per pass, so a fast client cannot starve the others. Frames are rendered one at a
-// time (one submit each): on lavapipe the CPU is the limit and batching sessions into one
-// submission would not pay; JPEG encoding runs on the network threads, in parallel with the next
-// render.
+// A render thread: the only user of its gpu::Context, owner of its sessions' players. It visits its
+// sessions round-robin and renders at most one frame of each per pass, so a fast client cannot
+// starve the others. Frames are rendered one at a time (one submit each): the CPU work around them
+// (deformation, read-back) is what limits, and it runs in parallel across render threads; JPEG
+// encoding runs on the network threads, in parallel with the next render.
 class RenderLoop {
  public:
   RenderLoop(const gpu::Context& context, const ServerOptions& options) : context_(context), options_(options) {}
@@ -164,6 +164,7 @@ class RenderLoop {
   }
 
   void add(std::shared_ptr<Stream> stream) {
+    ++load_;
     {
       std::lock_guard lock(mutex_);
       incoming_.push_back(std::move(stream));
@@ -171,6 +172,9 @@ class RenderLoop {
     }
     cv_.notify_one();
   }
+
+  // Streams this thread renders.
+  int load() const { return load_; }
 
   void wake() {
     {
@@ -225,6 +229,7 @@ class RenderLoop {
       }
       if (closed) {
         drop(s);
+        --load_;
         it = streams.erase(it);
         continue;
       }
@@ -290,6 +295,7 @@ class RenderLoop {
   std::uint64_t generation_ = 0;
   bool stopping_ = false;
   std::vector<std::shared_ptr<Stream>> incoming_;
+  std::atomic<int> load_{0};
   std::vector<float> code_;
 };
 
@@ -311,7 +317,24 @@ class WsSession;
 
 struct Server::Impl {
   Impl(const gpu::Context& gpu_context, std::vector<ServedAvatar> served, const ServerOptions& server_options)
-      : context(gpu_context), avatars(std::move(served)), options(server_options), render(context, options), acceptor(io), signals(io) {}
+      : avatars(std::move(served)), options(server_options), acceptor(io), signals(io) {
+    // Render thread k > 0 gets its own context on the same device: a context is not thread-safe,
+    // and separate ones let the threads' CPU work (deformation, read-back) run in parallel.
+    int threads = options.render_threads;
+    if (threads <= 0) threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()) / 4, 1, 4);
+    gpu::ContextOptions same_device = gpu::ContextOptions::from_environment();
+    same_device.device_selector = gpu_context.device_info().name;
+    for (int k = 0; k < threads; ++k) {
+      if (k > 0) contexts.push_back(std::make_unique<gpu::Context>(same_device));
+      renders.push_back(std::make_unique<RenderLoop>(k == 0 ? gpu_context : *contexts.back(), options));
+    }
+  }
+
+  // The render thread with the fewest sessions.
+  RenderLoop& least_loaded() {
+    return **std::min_element(renders.begin(), renders.end(),
+                              [](const auto& a, const auto& b) { return a->load() < b->load(); });
+  }
 
   const ServedAvatar* find_avatar(const std::string& name) const {
     if (name.empty()) return &avatars.front();
@@ -350,11 +373,11 @@ struct Server::Impl {
   void shut_down();
 
   // Declared before io: sessions destroyed with io's pending handlers still report to them.
-  const gpu::Context& context;
   std::vector<ServedAvatar> avatars;
   ServerOptions options;
   Metrics metrics;
-  RenderLoop render;
+  std::vector<std::unique_ptr<gpu::Context>> contexts;  // of render threads 1..
+  std::vector<std::unique_ptr<RenderLoop>> renders;
   std::atomic<int> sessions{0};
   std::mutex registry_mutex;
   std::vector<std::weak_ptr<WsSession>> registry;
@@ -489,7 +512,8 @@ class WsSession : public FrameSink, public std::enable_shared_from_this<WsSessio
     } catch (const std::exception& e) {
       throw ProtocolError(std::string("cannot start: ") + e.what());
     }
-    server_.render.add(stream_);
+    loop_ = &server_.least_loaded();
+    loop_->add(stream_);
     const json ready = {{"type", "ready"},
                         {"avatar", avatar->name},
                         {"width", look.width},
@@ -512,7 +536,7 @@ class WsSession : public FrameSink, public std::enable_shared_from_this<WsSessio
       done = stream_->ended();
     }
     if (done) send_end();
-    server_.render.wake();
+    wake_renderer();
   }
 
   void set_expression(const ExpressionWeights& weights) {
@@ -543,7 +567,7 @@ class WsSession : public FrameSink, public std::enable_shared_from_this<WsSessio
       pause = stream_->backlog() > max_backlog;
       stream_->read_paused = pause;
     }
-    server_.render.wake();
+    wake_renderer();
     if (request.echo_audio)
       queue(Outgoing{false, false, to_body(encode_audio(first, request.sample_rate, request.format, data, bytes))});
     paused_ = pause;
@@ -627,7 +651,7 @@ class WsSession : public FrameSink, public std::enable_shared_from_this<WsSessio
         std::lock_guard lock(stream_->mutex);
         --stream_->in_flight;
       }
-      server_.render.wake();
+      wake_renderer();
     }
     if (ec) {
       closing_ = true;
@@ -645,7 +669,7 @@ class WsSession : public FrameSink, public std::enable_shared_from_this<WsSessio
       std::lock_guard lock(stream_->mutex);
       stream_->closed = true;
     }
-    server_.render.wake();
+    wake_renderer();
   }
 
   void close_after_flush(websocket::close_code code, const std::string& reason) {
@@ -656,8 +680,13 @@ class WsSession : public FrameSink, public std::enable_shared_from_this<WsSessio
     if (!writing_) write_next();
   }
 
+  void wake_renderer() {
+    if (loop_) loop_->wake();
+  }
+
   websocket::stream<beast::tcp_stream> ws_;
   Server::Impl& server_;
+  RenderLoop* loop_ = nullptr;  // the render thread of this session's stream, once started
   beast::flat_buffer buffer_;
   std::shared_ptr<Stream> stream_;
   std::vector<float> samples_;
@@ -745,6 +774,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 void Server::Impl::accept() {
   acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) return;  // the acceptor was closed: shutting down
+    // Frames and echoes are small writes that must leave at once, not wait for the last ACK (Nagle).
+    socket.set_option(tcp::no_delay(true), ec);
     std::make_shared<HttpSession>(std::move(socket), *this)->read();
     accept();
   });
@@ -802,13 +833,13 @@ void Server::run() {
       if (!ec) impl_->shut_down();
     });
   }
-  s.render.start();
+  for (auto& r : s.renders) r->start();
   s.accept();
   std::vector<std::thread> threads;
   for (int i = 1; i < s.options.io_threads; ++i) threads.emplace_back([&s] { s.io.run(); });
   s.io.run();
   for (auto& t : threads) t.join();
-  s.render.stop();
+  for (auto& r : s.renders) r->stop();
 }
 
 void Server::stop() {

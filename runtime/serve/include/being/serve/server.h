@@ -31,6 +31,7 @@ struct ServerOptions {
   double max_backlog_seconds = 2;              // audio ahead of the frames before reading pauses
   std::size_t max_queued_messages = 256;       // outgoing messages per session before it is closed
   int io_threads = 2;                          // network and JPEG encoding threads
+  int render_threads = 0;                      // each with its own context; 0: cores / 4, 1..4
   std::string web_root;                        // serve the page from here; empty: the built-in copy
   bool stop_on_signals = false;                // SIGINT/SIGTERM stop run()
 };
@@ -39,7 +40,8 @@ class Server {
  public:
   // Binds and listens (throws std::runtime_error when the address is taken or invalid) and checks
   // that every avatar can be drawn with `options.look` (throws player::PlayerError otherwise). The
-  // context is used by one render thread only and must outlive the server.
+  // context is used by the first render thread only and must outlive the server; further render
+  // threads open their own contexts on the same device.
   Server(const gpu::Context& context, std::vector<ServedAvatar> avatars, const ServerOptions& options);
   ~Server();
   Server(const Server&) = delete;
