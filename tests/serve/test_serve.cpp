@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <future>
 #include <thread>
 
@@ -70,7 +71,8 @@ void expect_complete_stream(const StreamResult& r, const std::vector<std::int16_
 class Serve : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new ServerProcess({BEING_TEST_AVATAR, "--max-message-kib", "64", "--max-sessions", "12", "--threads", "2"});
+    // Room for two rounds of eight: a round's sessions may still be closing when the next connects.
+    server_ = new ServerProcess({BEING_TEST_AVATAR, "--max-message-kib", "64", "--max-sessions", "24", "--threads", "2"});
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -114,24 +116,26 @@ TEST_F(Serve, ExpressionWeightsOverrideTheAudio) {
 }
 
 TEST_F(Serve, EightConcurrentSessionsAllCompleteWithBoundedMemory) {
-  const auto pcm = being::test::burst_audio(1.0, {{0.3, 0.7}}, kRate);
+  const auto pcm = being::test::burst_audio(0.6, {{0.2, 0.4}}, kRate);
   const auto round = [&] {
     std::vector<std::future<StreamResult>> sessions;
     for (int s = 0; s < 8; ++s)
       sessions.push_back(std::async(std::launch::async, [&] { return being::test::stream_pcm(port(), pcm, small_request()); }));
     for (auto& s : sessions) expect_complete_stream(s.get(), pcm);
   };
-  round();
-  const long after_first = server_->memory_kib("VmRSS");
-  round();
-  const long after_second = server_->memory_kib("VmRSS");
+  // The first rounds warm up allocator pools and the driver's caches (measured on lavapipe over seven
+  // rounds: +18, +4.5, +2.3, +0.5, +0.03, +0.03 MB, flat from the fifth); a leak of what a session
+  // holds (a player, its buffers: megabytes each) would add its size per round.
+  std::vector<long> rss;
+  for (int r = 0; r < 3; ++r) {
+    round();
+    rss.push_back(server_->memory_kib("VmRSS"));
+    std::printf("RSS after round %d: %ld KiB\n", r + 1, rss.back());
+  }
   const long peak = server_->memory_kib("VmHWM");
-  RecordProperty("rss_kib_after_first_round", after_first);
-  RecordProperty("rss_kib_after_second_round", after_second);
-  RecordProperty("peak_rss_kib", peak);
-  // Sessions leave nothing behind: a second round of eight does not grow the server.
-  EXPECT_LT(after_second - after_first, 16 * 1024) << after_first << " KiB -> " << after_second << " KiB";
-  EXPECT_LT(peak, 1024 * 1024) << "peak RSS " << peak << " KiB";
+  std::printf("peak RSS: %ld KiB\n", peak);
+  EXPECT_LT(rss[2] - rss[1], 8 * 1024) << rss[1] << " KiB -> " << rss[2] << " KiB";
+  EXPECT_LT(peak, 512 * 1024) << "peak RSS " << peak << " KiB";
 }
 
 // Sends `payload` (text or binary) as the first message and returns what came back.

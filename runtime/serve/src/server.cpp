@@ -797,16 +797,16 @@ void Server::Impl::shut_down() {
 }
 
 Server::Server(const gpu::Context& context, std::vector<ServedAvatar> avatars, const ServerOptions& options) {
-  if (avatars.empty()) throw std::invalid_argument("being serve: no avatar to serve");
+  if (avatars.empty()) throw std::invalid_argument("no avatar to serve");
   if (options.max_sessions < 1 || options.max_queued_frames < 1 || options.io_threads < 1 ||
       !(options.max_backlog_seconds > 0) || !(options.idle_timeout_seconds > 0) || options.max_message_bytes < 1024)
-    throw std::invalid_argument("being serve: limits must be positive (and messages at least 1 KiB)");
+    throw std::invalid_argument("limits must be positive (and messages at least 1 KiB)");
   // Every avatar drawn once here, so that a look it cannot honour fails now rather than per session.
   for (const auto& a : avatars) player::AvatarPlayer check(context, a.avatar, options.look);
   impl_ = std::make_unique<Impl>(context, std::move(avatars), options);
   beast::error_code ec;
   const auto address = net::ip::make_address(options.bind, ec);
-  if (ec) throw std::runtime_error("being serve: --bind " + options.bind + " is not an IP address");
+  if (ec) throw std::runtime_error("--bind " + options.bind + " is not an IP address");
   const tcp::endpoint endpoint(address, options.port);
   auto& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
@@ -814,7 +814,7 @@ Server::Server(const gpu::Context& context, std::vector<ServedAvatar> avatars, c
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec)
-    throw std::runtime_error("being serve: cannot listen on " + options.bind + ":" + std::to_string(options.port) + ": " +
+    throw std::runtime_error("cannot listen on " + options.bind + ":" + std::to_string(options.port) + ": " +
                              ec.message() + " (choose another --port, or stop what uses it)");
 }
 
