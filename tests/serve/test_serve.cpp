@@ -229,7 +229,8 @@ TEST(ServeLimits, IdleSessionsAreClosed) {
   StreamClient idle("127.0.0.1", server.port());
   StreamResult r;
   being::test::collect(idle, r, std::chrono::seconds(20));
-  EXPECT_NE(r.closed, "timed out");
+  EXPECT_EQ(r.closed.rfind("closed (1001)", 0), 0u) << r.closed;
+  EXPECT_NE(r.error.value("message", "").find("nothing received or sent for 1 s"), std::string::npos) << r.error.dump();
 }
 
 }  // namespace

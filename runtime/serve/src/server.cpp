@@ -403,10 +403,10 @@ class WsSession : public FrameSink, public std::enable_shared_from_this<WsSessio
   }
 
   void start(http::request<http::string_body> request) {
-    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
-    timeouts.idle_timeout = std::chrono::milliseconds(static_cast<int64_t>(server_.options.idle_timeout_seconds * 1000));
-    timeouts.keep_alive_pings = false;  // idle means: the client sent nothing
-    ws_.set_option(timeouts);
+    // Beast's own idle timeout counts only received bytes, so it would also close a session that is
+    // paused (back-pressure) or stopped and still sending its last frames; the session's own timer
+    // (touch()) counts writes as progress too.
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(server_.options.max_message_bytes);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "being-serve"); }));
@@ -450,7 +450,30 @@ class WsSession : public FrameSink, public std::enable_shared_from_this<WsSessio
 
   void on_accept(beast::error_code ec) {
     if (ec) return;
+    touch();
     read();
+  }
+
+  // Progress (a message received, a write finished): the idle timer starts again.
+  void touch() {
+    idle_timer_.expires_after(std::chrono::milliseconds(static_cast<int64_t>(server_.options.idle_timeout_seconds * 1000)));
+    idle_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->on_idle();
+    });
+  }
+
+  // Nothing received or written for the idle timeout: say so and close; if even that does not get
+  // through (a vanished client), drop the connection.
+  void on_idle() {
+    if (!closing_) {
+      std::ostringstream message;
+      message << "nothing received or sent for " << server_.options.idle_timeout_seconds << " s: closed";
+      send_error(message.str(), websocket::close_code::going_away);
+      touch();
+      return;
+    }
+    beast::get_lowest_layer(ws_).close();
+    finished();
   }
 
   void read() {
@@ -458,8 +481,9 @@ class WsSession : public FrameSink, public std::enable_shared_from_this<WsSessio
   }
 
   void on_read(beast::error_code ec, std::size_t bytes) {
+    if (!ec) touch();
     if (ec) {
-      // The client closed, vanished, went idle or sent an oversized message: the stream ends here.
+      // The client closed, vanished or sent an oversized message: the stream ends here.
       if (ec == websocket::error::message_too_big) server_.metrics.protocol_error();
       closing_ = true;
       finished();
@@ -644,6 +668,7 @@ class WsSession : public FrameSink, public std::enable_shared_from_this<WsSessio
   }
 
   void on_write(beast::error_code ec, std::size_t) {
+    if (!ec) touch();
     const bool frame = queue_.front().frame;
     queue_.pop_front();
     if (frame && stream_) {
@@ -693,6 +718,7 @@ class WsSession : public FrameSink, public std::enable_shared_from_this<WsSessio
   std::deque<Outgoing> queue_;
   bool writing_ = false, closing_ = false, close_pending_ = false, paused_ = false;
   websocket::close_reason close_reason_;
+  net::steady_timer idle_timer_{ws_.get_executor()};
 };
 
 // One HTTP connection: the page's files, /health, /metrics, /avatars, and the upgrade to /ws.
