@@ -48,7 +48,7 @@ CLI::App* add_serve_command(CLI::App& app, ServeOptions& o) {
   serve->add_option("--max-message-kib", o.max_message_kib, "Largest client message in KiB; a larger one closes that session")
       ->check(CLI::Range(1, 65536))->capture_default_str();
   serve->add_option("--threads", o.threads, "Network and JPEG encoding threads (rendering has its own)")->check(CLI::Range(1, 64))->capture_default_str();
-  serve->add_option("--render-threads", o.render_threads, "Render threads, each with its own GPU context (0: a quarter of the cores, 1..4)")
+  serve->add_option("--render-threads", o.render_threads, "Render threads, each with its own GPU context (0: half the cores, 1..8)")
       ->check(CLI::Range(0, 64))->capture_default_str();
   serve->add_option("--web-root", o.web_root, "Serve the browser page from this folder instead of the built-in copy (for editing it)")
       ->check(CLI::ExistingDirectory);

@@ -321,7 +321,7 @@ struct Server::Impl {
     // Render thread k > 0 gets its own context on the same device: a context is not thread-safe,
     // and separate ones let the threads' CPU work (deformation, read-back) run in parallel.
     int threads = options.render_threads;
-    if (threads <= 0) threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()) / 4, 1, 4);
+    if (threads <= 0) threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()) / 2, 1, 8);
     gpu::ContextOptions same_device = gpu::ContextOptions::from_environment();
     same_device.device_selector = gpu_context.device_info().name;
     for (int k = 0; k < threads; ++k) {

@@ -31,7 +31,7 @@ struct ServerOptions {
   double max_backlog_seconds = 2;              // audio ahead of the frames before reading pauses
   std::size_t max_queued_messages = 256;       // outgoing messages per session before it is closed
   int io_threads = 2;                          // network and JPEG encoding threads
-  int render_threads = 0;                      // each with its own context; 0: cores / 4, 1..4
+  int render_threads = 0;                      // each with its own context; 0: cores / 2, 1..8
   std::string web_root;                        // serve the page from here; empty: the built-in copy
   bool stop_on_signals = false;                // SIGINT/SIGTERM stop run()
 };
