@@ -12,6 +12,8 @@ BUILD=${BUILD:-/tmp/build}
 LOG=${OUT:-/tmp}/gpu-check.log
 status=0
 source scripts/gpu-common.sh
+# The validation layer comes from .device (vulkan-validationlayers); the loader only finds it here.
+export VK_LAYER_PATH=/opt/sysroot/usr/share/vulkan/explicit_layer.d
 {
   gpu_configure_and_build || status=1
   echo "== ctest"
