@@ -68,6 +68,20 @@ TEST(LatencyMeter, RecordsTotalAndAfterAudioLatencyPerPresentedFrame) {
   EXPECT_TRUE(meter.capture_time(999));
 }
 
+TEST(LatencyMeter, KeepsOnlyTheNewestMeasurements) {
+  LatencyMeter meter(1000, 1000);
+  const Clock::time_point t0{};
+  const std::size_t frames = LatencyMeter::kMeasurementsKept + 500;
+  meter.captured(static_cast<int64_t>(frames) + 1, t0 + milliseconds(frames + 1));
+  // Frame k shows sample k (captured at k + 1 ms) and is presented 10 ms later, except that the
+  // first 500 are presented 1 s later: they must have left the summary.
+  for (std::size_t k = 0; k < frames; ++k)
+    meter.presented(static_cast<int64_t>(k), static_cast<int64_t>(k), t0 + milliseconds(k + 1 + (k < 500 ? 1000 : 10)));
+  const LatencyStats stats = meter.total();
+  EXPECT_EQ(stats.frames, LatencyMeter::kMeasurementsKept);
+  EXPECT_NEAR(stats.max, 0.010, 1e-9);
+}
+
 TEST(LatencyMeter, SummaryHasMedianNearestRankP95AndMax) {
   std::vector<double> v;
   for (int i = 100; i >= 1; --i) v.push_back(i * 0.001);

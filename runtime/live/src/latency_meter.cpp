@@ -42,11 +42,15 @@ std::optional<double> LatencyMeter::presented(int64_t shown_sample, int64_t newe
   const double total = std::chrono::duration<double>(when - *shown).count();
   total_.push_back(total);
   after_audio_.push_back(std::chrono::duration<double>(when - *needed).count());
+  if (total_.size() > kMeasurementsKept) {
+    total_.pop_front();
+    after_audio_.pop_front();
+  }
   return total;
 }
 
-LatencyStats LatencyMeter::total() const { return summarise(total_); }
-LatencyStats LatencyMeter::after_audio() const { return summarise(after_audio_); }
+LatencyStats LatencyMeter::total() const { return summarise({total_.begin(), total_.end()}); }
+LatencyStats LatencyMeter::after_audio() const { return summarise({after_audio_.begin(), after_audio_.end()}); }
 
 void LatencyMeter::reset() {
   total_.clear();

@@ -48,8 +48,11 @@ class LatencyMeter {
   // nothing (and records nothing) when either sample's capture time is unknown.
   std::optional<double> presented(int64_t shown_sample, int64_t newest_needed_sample, Clock::time_point when);
 
+  // Over the last kMeasurementsKept frames (10 minutes at 60 fps), so that a session of any length
+  // keeps constant memory.
   LatencyStats total() const;
   LatencyStats after_audio() const;
+  static constexpr std::size_t kMeasurementsKept = 36000;
   // Forgets the measurements (the capture times stay): e.g. after a warm-up.
   void reset();
 
@@ -67,7 +70,7 @@ class LatencyMeter {
   int64_t captured_ = 0;
   int64_t known_from_ = 0;    // first sample whose capture time is still kept
   std::deque<Chunk> chunks_;
-  std::vector<double> total_, after_audio_;
+  std::deque<double> total_, after_audio_;
 };
 
 // Summary of a set of intervals in seconds (empty: all zero). p95 is the nearest-rank percentile.
