@@ -48,6 +48,8 @@ class FrameSink {
   }
 
   bool is_mp4() const { return mp4_ != nullptr; }
+  // False for the null sink: there is nothing to hand the frames to.
+  bool takes_frames() const { return mp4_ != nullptr || !pattern_.empty(); }
 
   // `pixels`: RGBA float, colour premultiplied by alpha.
   void add_frame(int64_t index, const float* pixels) {
@@ -226,7 +228,7 @@ int64_t render_file(const gpu::Context& context, const asset::Avatar& avatar, co
         samples.resize(got);
         samples_sent += static_cast<int64_t>(got);
       }
-      writer.push(frames, view->host_rgba(), floats, samples);
+      if (sink->takes_frames()) writer.push(frames, view->host_rgba(), floats, samples);
       if (progress) progress(frames + 1, codes->frame_count());
     }
     writer.drain();

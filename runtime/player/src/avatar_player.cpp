@@ -19,7 +19,10 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <map>
+#include <mutex>
 #include <regex>
+#include <tuple>
 
 namespace being::player {
 namespace {
@@ -74,6 +77,24 @@ void decode_plate(const asset::Plate& plate, std::size_t f, int width, int heigh
       }
     }
   }
+}
+
+// A plate decoded at an output size, shared by every player of the same avatar at that size (the
+// sessions of `being serve` hold one copy, not one each) and freed with the last player holding it.
+// Keyed by the address of the plate's bytes, which the avatar keeps alive and unchanged for as long
+// as any of its players exists.
+std::shared_ptr<const std::vector<std::uint8_t>> shared_plate(const asset::Plate& plate, std::size_t f, int width, int height) {
+  using Key = std::tuple<const void*, int, int>;
+  static std::mutex mutex;
+  static std::map<Key, std::weak_ptr<const std::vector<std::uint8_t>>> plates;
+  const std::lock_guard<std::mutex> lock(mutex);
+  std::weak_ptr<const std::vector<std::uint8_t>>& slot = plates[Key{plate.bytes.data(), width, height}];
+  if (auto kept = slot.lock()) return kept;
+  auto decoded = std::make_shared<std::vector<std::uint8_t>>();
+  decode_plate(plate, f, width, height, *decoded);
+  slot = decoded;
+  for (auto it = plates.begin(); it != plates.end();) it = it->second.expired() ? plates.erase(it) : std::next(it);
+  return decoded;
 }
 
 }  // namespace
@@ -143,8 +164,8 @@ const std::vector<std::uint8_t>& AvatarPlayer::plate_pixels(std::size_t f) {
     decode_plate(avatar_.idle.plates[f], f, width_, height_, plate_rgb_);
     return plate_rgb_;
   }
-  if (decoded_plates_[f].empty()) decode_plate(avatar_.idle.plates[f], f, width_, height_, decoded_plates_[f]);
-  return decoded_plates_[f];
+  if (!decoded_plates_[f]) decoded_plates_[f] = shared_plate(avatar_.idle.plates[f], f, width_, height_);
+  return *decoded_plates_[f];
 }
 
 render::FrameInfo AvatarPlayer::render(int64_t frame, int fps, const float* code, const render::FrameOptions& options) {

@@ -97,8 +97,9 @@ class AvatarPlayer {
   std::size_t plate_shown_ = static_cast<std::size_t>(-1);
   std::vector<std::uint8_t> plate_rgb_;
   // Plates decoded at the output size, kept when all of them fit in kPlateCacheBytes (decoding a
-  // PNG costs more than rendering a frame on a GPU); otherwise each is decoded when shown.
-  std::vector<std::vector<std::uint8_t>> decoded_plates_;
+  // PNG costs more than rendering a frame on a GPU) and shared with the other players of this
+  // avatar at this size; otherwise each is decoded when shown.
+  std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> decoded_plates_;
   bool cache_plates_ = false;
   // interop::CudaDeformation where built and chosen; type-erased (its deleter is captured where it
   // is made) so that this header and builds without CUDA need no interop type.
