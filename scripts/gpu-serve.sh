@@ -18,7 +18,7 @@ if [ ! -d /opt/boost/usr/include/boost ]; then
 fi
 export CMAKE_PREFIX_PATH=/opt/boost/usr:$CMAKE_PREFIX_PATH
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-cmake -S . -B "$build" -G Ninja -DCMAKE_POLICY_VERSION_MINIMUM=3.5 -DBEING_WITH_TORCH=OFF -DBEING_WITH_CUDA=OFF \
+cmake -S . -B "$build" -G Ninja -DCMAKE_POLICY_VERSION_MINIMUM=3.5 -DBEING_WITH_TORCH=OFF -DBEING_WITH_CUDA=ON \
   -DBEING_WITH_VULKAN=ON -DBEING_WITH_BOOST=ON -DBEING_BUILD_TESTS=OFF >"$build.configure.log" 2>&1 || { tail -30 "$build.configure.log"; exit 1; }
 cmake --build "$build" --target bench_serve >"$build.build.log" 2>&1 || { grep -E "error|FAILED" "$build.build.log" | head -30; exit 1; }
 # shellcheck disable=SC2086
